@@ -1,0 +1,41 @@
+"""wattwise: measure, convert, estimate and reduce the carbon footprint of ML runs.
+
+Public API (stable, see DESIGN.md): ``Tracker``, ``track``, ``estimate``, ``schedule``.
+Import is kept light: submodules load on first use.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Tracker": ("wattwise.tracker", "Tracker"),
+    "track": ("wattwise.tracker", "track"),
+    "Measurement": ("wattwise.result", "Measurement"),
+    "Component": ("wattwise.result", "Component"),
+    "Intensity": ("wattwise.result", "Intensity"),
+    "UsageError": ("wattwise.errors", "UsageError"),
+    "StrictModeError": ("wattwise.errors", "StrictModeError"),
+    "estimate": ("wattwise.estimate", "estimate"),
+    "schedule": ("wattwise.schedule", "schedule"),
+    "simulate": ("wattwise.schedule", "simulate"),
+    "CarbonGate": ("wattwise.schedule.gate", "CarbonGate"),
+    "intensity": ("wattwise.intensity", "lookup"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    try:
+        mod, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'wattwise' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(mod), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

@@ -1,0 +1,188 @@
+"""wattwise run: run a command and measure it."""
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import shutil
+import signal
+import sys
+
+from ..errors import UsageError
+from ._common import add_json, add_store, duration, positive_float
+
+EPILOG = """examples:
+  wattwise run --region FR -- python train.py
+  wattwise run --project bert --interval 1 --json -- python train.py --epochs 3
+  wattwise run --within 12h --region GB -- python train.py    # start in the cleanest window
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run a command and measure its energy and emissions", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Run COMMAND, measure its energy (RAPL, NVML, labelled models) and emissions, store the run.")
+    p.add_argument("--project", help="project name to group runs")
+    p.add_argument("--name", help="a name for this run")
+    p.add_argument("--region", help="grid region: FR, US-CAL-CISO, aws:us-east-1 ... (default: $WATTWISE_REGION, "
+                   "config, or a labelled guess from the time zone)")
+    p.add_argument("--interval", type=duration("interval"), default=5.0, help="sampling interval (default 5s; 0.1s-1h)")
+    p.add_argument("--scope", choices=["process", "node"], default="process",
+                   help="process: this command's share (default); node: the whole machine")
+    add_store(p)
+    p.add_argument("--no-store", action="store_true", help="do not store the run")
+    p.add_argument("--pue", type=positive_float("PUE", 1.0, 3.0, lo_inclusive=True), help="power usage effectiveness (default 1.0, or the cloud provider's)")
+    p.add_argument("--intensity", type=positive_float("intensity", 0.0, 5000, lo_inclusive=True), metavar="G_PER_KWH",
+                   help="use this grid intensity (gCO2e/kWh) instead of the region's")
+    p.add_argument("--strict", action="store_true", help="fail instead of estimating when a counter is missing")
+    p.add_argument("--no-gpu", action="store_true", help="do not measure GPUs")
+    p.add_argument("--within", type=duration("window"), metavar="DURATION",
+                   help="start in the cleanest window within DURATION (carbon-aware start)")
+    p.add_argument("--pause-resume", action="store_true", help="with --within: pause the job through dirty hours")
+    p.add_argument("--epochs", type=int, help="expected epochs (for a projection when the job reports progress)")
+    add_json(p)
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the command to run")
+    p.set_defaults(func=main)
+
+
+def _check_command(cmd: list[str]) -> None:
+    if not cmd:
+        raise UsageError("no command given; usage: wattwise run [options] -- COMMAND [ARGS...]")
+    exe = cmd[0]
+    if os.sep in exe:
+        if not os.path.exists(exe):
+            raise UsageError(f"command not found: '{exe}' (no such file)")
+        if os.path.isdir(exe) or not os.access(exe, os.X_OK):
+            raise UsageError(f"command '{exe}' is not executable; try: chmod +x {exe}")
+        return
+    if shutil.which(exe) is None:
+        names = set()
+        for d in os.environ.get("PATH", "").split(os.pathsep):
+            try:
+                names.update(os.listdir(d))
+            except OSError:
+                pass
+        close = difflib.get_close_matches(exe, sorted(names), n=1, cutoff=0.75)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise UsageError(f"command not found: '{exe}'{hint}")
+
+
+def main(args) -> int:
+    import shlex
+    import subprocess
+
+    from ..tracker import Tracker
+
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    _check_command(cmd)
+    if args.pause_resume and not args.within:
+        raise UsageError("--pause-resume needs --within DURATION (the window to fit the job's slots in)")
+
+    store = False
+    store_label = None
+    if not args.no_store:
+        from ..store import open_store
+
+        store = open_store(args.store)  # StoreError (a UsageError) -> exit 2 before the command starts
+        store_label = store.url
+
+    tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
+                      strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
+                      command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
+                      region_from="--region" if args.region else None)
+    from ..errors import StrictModeError
+
+    try:
+        tracker.prepare()
+    except StrictModeError as e:
+        raise UsageError(str(e)) from None
+    gpu_problem = tracker.unavailable.get("gpu")
+    if gpu_problem and not args.no_gpu:
+        if store:
+            store.delete_run(tracker.run_id)
+        raise UsageError(f"GPU present but not measurable: {gpu_problem}; fix NVML or pass --no-gpu")
+
+    plan = None
+    if args.within:
+        try:
+            from ..schedule import runner
+        except ImportError:
+            raise UsageError("carbon-aware scheduling (--within) is not available in this build") from None
+        plan = runner.wait_for_start(args, tracker)  # prints a countdown; returns the plan (or None: run now)
+
+    for w in tracker.warnings:
+        sys.stderr.write(f"wattwise: warning: {w}\n")
+    sys.stderr.write(f"wattwise: measuring run {tracker.run_id} ({tracker.scope} scope, {tracker.intensity.zone}"
+                     f" {tracker.intensity.g_per_kwh:g} gCO2e/kWh)\n")
+    sys.stderr.flush()
+
+    try:
+        child = subprocess.Popen(cmd, start_new_session=bool(plan and args.pause_resume))
+    except OSError as e:
+        if store:
+            store.delete_run(tracker.run_id)
+        raise UsageError(f"could not start '{cmd[0]}': {e.strerror}") from None
+    tracker.attach(child.pid)
+
+    def forward(signum, frame):
+        if signum == signal.SIGINT and _terminal_delivered_to_group():
+            return  # the terminal already sent it to the child (same foreground process group)
+        try:
+            child.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    old = {}
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        try:
+            old[s] = signal.signal(s, forward)
+        except (ValueError, OSError):
+            pass
+    try:
+        if plan is not None and args.pause_resume:
+            code = runner.run_pause_resume(plan, child, tracker)
+        else:
+            code = _wait(child, tracker)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    m = tracker.stop(exit_code=code)
+    if plan is not None:
+        try:
+            m = runner.annotate(m, plan, tracker)
+        except Exception as e:  # noqa: BLE001
+            sys.stderr.write(f"wattwise: warning: schedule details not recorded: {e}\n")
+    from ..report.summary import format_summary
+
+    sys.stderr.write(format_summary(m, store_label) + "\n")
+    sys.stderr.flush()
+    if args.json:
+        from ..cli import emit_json
+
+        emit_json(m.to_dict())
+    return code
+
+
+def _terminal_delivered_to_group() -> bool:
+    try:
+        fd = sys.stdin.fileno()
+        return os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _wait(child, tracker) -> int:
+    while True:
+        try:
+            _, status, ru = os.wait4(child.pid, 0)
+            break
+        except ChildProcessError:
+            return child.returncode if child.returncode is not None else 1
+        except InterruptedError:
+            continue
+    tracker.tree.finalize(ru.ru_utime + ru.ru_stime)
+    child.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
+    rc = child.returncode
+    return 128 - rc if rc < 0 else rc

@@ -1,0 +1,171 @@
+"""The sampler: reads sensors on a daemon thread, attributes, integrates, and hands samples on.
+
+Totals come from the sensors' cumulative counters, not from sampled power: each tick adds
+the counter delta since the previous tick. In process scope, deltas of node-wide counters
+(RAPL) are multiplied by the tracked processes' share of the machine's busy CPU time over
+that tick. Any exception raised by a sensor or the sink is recorded and never reaches the
+host program.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from typing import Callable
+
+from .procs import ProcessTree, node_cpu_busy_s
+
+Row = tuple  # (t_wall, component, cumulative J, power W)
+
+
+class Meter:
+    def __init__(self, sensors: list, tree: ProcessTree, scope: str, interval: float, *,
+                 sink: Callable[[list[Row]], None] | None = None, flush_interval: float | None = None,
+                 clock: Callable[[], float] = time.time, mono: Callable[[], float] = time.monotonic,
+                 node_busy: Callable[[], float] = node_cpu_busy_s):
+        self.sensors = list(sensors)
+        self.tree, self.scope, self.interval = tree, scope, float(interval)
+        self.sink = sink
+        self.flush_interval = max(self.interval, 5.0) if flush_interval is None else flush_interval
+        self._clock, self._mono, self._node_busy = clock, mono, node_busy
+        self._lock = threading.RLock()  # re-entrant: a signal handler may read while the main thread holds it
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.components = [s.component for s in self.sensors]
+        self.acc = {c: 0.0 for c in self.components}
+        self.failed: dict[str, str] = {}
+        self.errors: list[str] = []
+        self._needs_share = scope == "process" and any(getattr(s, "attribution", "none") == "cpu-share" for s in self.sensors)
+        self._buf: list[Row] = []
+        self._last_flush = 0.0
+        # compact timeline for emissions accounting: wall time and cumulative total J
+        self.timeline_t = array("d")
+        self.timeline_e = array("d")
+        self.ticks = 0
+        self.started_at = self.stopped_at = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            self.tree.poll()
+            self._raw = {}
+            for s in self.sensors:
+                try:
+                    self._raw[s.component] = s.read_energy_j()
+                except Exception as e:  # noqa: BLE001
+                    self._fail(s.component, e)
+                    self._raw[s.component] = 0.0
+            self._pc = self.tree.cpu_s
+            self._nb = self._node_busy() if self._needs_share else 0.0
+            self.started_at = self._clock()
+            self._last_m = self._mono()
+            self._last_acc = dict(self.acc)
+            self._last_flush = self._last_m
+            self.timeline_t.append(self.started_at)
+            self.timeline_e.append(0.0)
+        self._thread = threading.Thread(target=self._run, name="wattwise-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling, take a final reading, flush; idempotent. Returns cumulative J per component."""
+        if self.stopped_at is not None:
+            return dict(self.acc)
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=max(5.0, self.interval * 2))
+        try:
+            self._tick(record=True)
+        except Exception as e:  # noqa: BLE001
+            self.errors.append(f"final reading failed: {e!r}")
+        self.stopped_at = self._clock()
+        self._flush(force=True)
+        return dict(self.acc)
+
+    def _run(self) -> None:
+        next_t = self._mono() + self.interval
+        while not self._stop.wait(max(0.0, next_t - self._mono())):
+            try:
+                self._tick(record=True)
+                if self._mono() - self._last_flush >= self.flush_interval:
+                    self._flush()
+            except Exception as e:  # noqa: BLE001 - never let the sampler die loudly
+                if len(self.errors) < 20:
+                    self.errors.append(f"sampler: {e!r}")
+            next_t += self.interval
+            now = self._mono()
+            if next_t < now:  # fell behind (suspended, overloaded): skip missed ticks
+                next_t = now + self.interval
+
+    # -- readings -------------------------------------------------------------------------
+    def _fail(self, comp: str, e: BaseException) -> None:
+        if comp not in self.failed:
+            self.failed[comp] = f"sensor stopped answering: {e!r}"
+
+    def snapshot(self) -> tuple[float, dict[str, float]]:
+        """Read every sensor now (for window boundaries); does not add a timeline sample."""
+        if self.stopped_at is not None:
+            return self.stopped_at, dict(self.acc)
+        self._tick(record=False)
+        return self._clock(), dict(self.acc)
+
+    def _tick(self, record: bool) -> None:
+        with self._lock:
+            if self.stopped_at is not None:
+                return
+            self.tree.poll()
+            share = 1.0
+            if self._needs_share:
+                nb, pc = self._node_busy(), self.tree.cpu_s
+                dn, dp = nb - self._nb, pc - self._pc
+                share = min(1.0, dp / dn) if dn > 0 else (1.0 if dp > 0 else 0.0)
+                self._nb, self._pc = nb, pc
+            for s in self.sensors:
+                c = s.component
+                if c in self.failed:
+                    continue
+                try:
+                    raw = s.read_energy_j()
+                except Exception as e:  # noqa: BLE001
+                    self._fail(c, e)
+                    continue
+                d = raw - self._raw[c]
+                self._raw[c] = raw
+                if d < 0:
+                    d = 0.0
+                if self._needs_share and getattr(s, "attribution", "none") == "cpu-share":
+                    d *= share
+                self.acc[c] += d
+            if not record:
+                return
+            t, m = self._clock(), self._mono()
+            dt = m - self._last_m
+            for c in self.components:
+                p = (self.acc[c] - self._last_acc[c]) / dt if dt > 0 else None
+                self._buf.append((t, c, self.acc[c], p))
+            self._last_acc = dict(self.acc)
+            self._last_m = m
+            self.timeline_t.append(t)
+            self.timeline_e.append(sum(self.acc.values()))
+            self.ticks += 1
+
+    def _flush(self, force: bool = False) -> None:
+        with self._lock:
+            rows, self._buf = self._buf, []
+            self._last_flush = self._mono()
+        if rows and self.sink is not None:
+            try:
+                self.sink(rows)
+            except Exception as e:  # noqa: BLE001
+                if len(self.errors) < 20:
+                    self.errors.append(f"could not store samples: {e}")
+
+    def segments(self) -> list[tuple[float, float, float]]:
+        """(t0, t1, device J) per tick: the input of hour-by-hour accounting."""
+        t, e = self.timeline_t, self.timeline_e
+        return [(t[i - 1], t[i], e[i] - e[i - 1]) for i in range(1, len(t))]
+
+    def mean_power(self) -> dict[str, float | None]:
+        if self.started_at is None or self.stopped_at is None:
+            return {}
+        dur = self.stopped_at - self.started_at
+        return {c: (self.acc[c] / dur if dur > 0 else None) for c in self.components}

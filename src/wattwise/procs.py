@@ -1,0 +1,195 @@
+"""The tracked processes and the machine: CPU time, resident memory, allocation limits.
+
+Everything reads /proc and cgroup files directly (no psutil) so the sampler stays cheap.
+``root`` arguments exist so tests can point at a fake tree.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _stat_fields(pid: int | str) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    # comm may contain spaces and parentheses: split after the last ')'
+    return data[data.rfind(b")") + 2:].split()
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                kids.extend(int(x) for x in f.read().split())
+        except OSError:
+            continue
+    return kids
+
+
+class ProcessTree:
+    """CPU seconds and RSS of a process and all its live descendants.
+
+    CPU time includes children already reaped by a member of the tree (``cutime``/``cstime``),
+    so work done by short-lived helpers is not lost. After the root is reaped, ``finalize``
+    freezes the exact total from ``wait4``'s rusage.
+    """
+
+    def __init__(self, pid: int | None = None, *, attach_later: bool = False):
+        self.pid = None if attach_later else (pid if pid is not None else os.getpid())
+        self.cpu_s = 0.0
+        self.rss_bytes = 0
+        self.peak_rss_bytes = 0
+        self._final: float | None = None
+        self.poll()
+
+    def attach(self, pid: int) -> None:
+        """Start following a freshly spawned child: all of its CPU time belongs to the run."""
+        self.pid = pid
+        self.poll()
+
+    def poll(self) -> tuple[float, int]:
+        if self.pid is None:
+            return 0.0, 0
+        if self._final is not None:
+            self.cpu_s, self.rss_bytes = self._final, 0
+            return self.cpu_s, 0
+        ticks = 0
+        rss_pages = 0
+        stack = [self.pid]
+        seen = set()
+        alive: dict[int, float] = {}
+        while stack:
+            pid = stack.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            f = _stat_fields(pid)
+            if f is None:
+                continue
+            # fields after comm: state(0) ... utime(11) stime(12) cutime(13) cstime(14) ... rss(21)
+            t = int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+            ticks += t
+            alive[pid] = t
+            rss_pages += int(f[21])
+            stack.extend(_children(pid))
+        # A descendant that exits and is reaped moves its time into its parent's cutime;
+        # one that exited but was reaped by an outsider would vanish: keep the high-water mark.
+        cpu = ticks / CLK_TCK
+        self.cpu_s = max(self.cpu_s, cpu)
+        self.rss_bytes = rss_pages * PAGE
+        self.peak_rss_bytes = max(self.peak_rss_bytes, self.rss_bytes)
+        return self.cpu_s, self.rss_bytes
+
+    def finalize(self, cpu_seconds: float) -> None:
+        self._final = max(self.cpu_s, cpu_seconds)
+        self.cpu_s = self._final
+
+
+def node_cpu_busy_s(proc: str = "/proc") -> float:
+    """Busy CPU seconds of the whole machine since boot (user+nice+system+irq+softirq)."""
+    with open(f"{proc}/stat", "rb") as f:
+        parts = f.readline().split()
+    user, nice, system, idle, iowait, irq, softirq = (int(x) for x in parts[1:8])
+    return (user + nice + system + irq + softirq) / CLK_TCK
+
+
+def host_cpus() -> int:
+    return os.cpu_count() or 1
+
+
+def _cgroup_dirs(controller: str) -> list[Path]:
+    """Candidate cgroup directories for this process (v2 unified first, then v1)."""
+    dirs: list[Path] = []
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return dirs
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, ctrls, path = parts
+        path = path.lstrip("/")
+        if ctrls == "":
+            base = Path("/sys/fs/cgroup")
+        elif controller in ctrls.split(","):
+            base = Path("/sys/fs/cgroup") / ctrls
+            if not base.exists():
+                base = Path("/sys/fs/cgroup") / controller
+        else:
+            continue
+        # Inside a container the cgroup namespace root is mounted at /sys/fs/cgroup itself.
+        for cand in (base / path, base):
+            if cand.is_dir() and cand not in dirs:
+                dirs.append(cand)
+    return dirs
+
+
+def host_memory_bytes() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def memory_limit_bytes() -> tuple[int | None, str | None]:
+    """The job's memory allocation from cgroups, when one is set below the host's RAM."""
+    host = host_memory_bytes() or 1 << 62
+    for d in _cgroup_dirs("memory"):
+        for fname in ("memory.max", "memory.limit_in_bytes"):
+            p = d / fname
+            try:
+                raw = p.read_text().strip()
+            except OSError:
+                continue
+            if raw == "max":
+                continue
+            try:
+                v = int(raw)
+            except ValueError:
+                continue
+            if 0 < v < host:
+                return v, str(p)
+    return None, None
+
+
+def allocated_cpus() -> tuple[float, str]:
+    """vCPUs this process may use: CPU affinity, capped by a cgroup CPU quota."""
+    try:
+        n: float = float(len(os.sched_getaffinity(0)))
+        src = "sched_getaffinity"
+    except (AttributeError, OSError):
+        n, src = float(host_cpus()), "os.cpu_count"
+    for d in _cgroup_dirs("cpu"):
+        try:
+            raw = (d / "cpu.max").read_text().split()
+            if raw and raw[0] != "max":
+                q = int(raw[0]) / int(raw[1])
+                if q < n:
+                    n, src = q, str(d / "cpu.max")
+                break
+        except (OSError, ValueError, IndexError):
+            pass
+        try:
+            quota = int((d / "cpu.cfs_quota_us").read_text())
+            period = int((d / "cpu.cfs_period_us").read_text())
+            if quota > 0 and quota / period < n:
+                n, src = quota / period, str(d / "cpu.cfs_quota_us")
+            break
+        except (OSError, ValueError):
+            pass
+    return n, src

@@ -1,0 +1,148 @@
+"""Region ids and the bundled annual intensity table.
+
+Ids: ISO 3166-1 alpha-2 countries (``FR``), Electricity Maps zone ids (``US-CAL-CISO``) and
+cloud regions (``aws:us-east-1``, ``gcp:europe-west1``, ``azure:westeurope``). Each bundled
+table under ``data/`` (countries.csv, zones.csv, cloud_regions.csv when present) contributes
+rows; every row carries its source, year and license. Unknown ids get suggestions from a
+fuzzy match over ids, aliases and human names.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._data import table
+from .errors import UsageError
+
+WORLD = "WORLD"
+_TABLES = (("countries.csv", "country"), ("zones.csv", "zone"), ("cloud_regions.csv", "cloud"))
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    kind: str  # country | zone | cloud | world
+    name: str
+    g_per_kwh: float | None
+    year: int | None
+    source: str
+    license: str
+    signal: str = "average"
+    zone: str | None = None  # grid zone a cloud region sits in
+    provider: str | None = None
+    country: str | None = None
+    pue: float | None = None
+    pue_source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"id": self.id, "kind": self.kind, "name": self.name, "g_per_kwh": self.g_per_kwh, "year": self.year,
+             "source": self.source, "license": self.license, "signal": self.signal}
+        for k in ("zone", "provider", "country", "pue", "pue_source"):
+            v = getattr(self, k)
+            if v is not None:
+                d[k] = v
+        d.update(self.extra)
+        return d
+
+
+def _f(v: str | None) -> float | None:
+    try:
+        return float(v) if v not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _i(v: str | None) -> int | None:
+    f = _f(v)
+    return None if f is None else int(f)
+
+
+_CORE = {"id", "kind", "name", "g_per_kwh", "year", "source", "license", "signal", "zone", "provider", "country",
+         "pue", "pue_source", "alpha3", "aliases"}
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[dict[str, Region], dict[str, str]]:
+    regions: dict[str, Region] = {}
+    aliases: dict[str, str] = {}
+    for fname, kind in _TABLES:
+        try:
+            rows = table(fname)
+        except FileNotFoundError:
+            continue
+        for r in rows:
+            rid = r["id"]
+            k = r.get("kind") or (WORLD.lower() if rid == WORLD else kind)
+            reg = Region(
+                id=rid, kind=k, name=r.get("name") or rid, g_per_kwh=_f(r.get("g_per_kwh")), year=_i(r.get("year")),
+                source=r.get("source", ""), license=r.get("license", ""), signal=r.get("signal") or "average",
+                zone=r.get("zone") or None, provider=r.get("provider") or None,
+                country=r.get("country") or (rid if kind == "country" and rid != WORLD else None),
+                pue=_f(r.get("pue")), pue_source=r.get("pue_source") or None,
+                extra={k2: v for k2, v in r.items() if k2 not in _CORE and v not in (None, "")},
+            )
+            regions[rid] = reg
+            for a in [rid, r.get("alpha3"), reg.name, *(r.get("aliases") or "").split("|")]:
+                if a:
+                    aliases.setdefault(_key(a), rid)
+    return regions, aliases
+
+
+def _key(s: str) -> str:
+    return re.sub(r"[\s_]+", " ", s.strip().lower())
+
+
+def all_regions() -> list[Region]:
+    return list(_load()[0].values())
+
+
+def get(rid: str) -> Region | None:
+    return _load()[0].get(rid)
+
+
+def suggest(text: str, n: int = 3) -> list[str]:
+    regions, aliases = _load()
+    k = _key(text)
+    out: list[str] = []
+    # "us-east1" -> "gcp:us-east1": a cloud region id typed without its provider prefix
+    for rid in regions:
+        if ":" in rid and rid.split(":", 1)[1].lower() == k:
+            out.append(rid)
+    for m in difflib.get_close_matches(k, list(aliases), n=n * 3, cutoff=0.72):
+        rid = aliases[m]
+        if rid not in out:
+            out.append(rid)
+    # substring on names ("Quebec" in "Canada - Quebec")
+    if len(k) >= 4:
+        for rid, reg in regions.items():
+            if k in _key(reg.name) and rid not in out:
+                out.append(rid)
+    return out[:n]
+
+
+def resolve(text: str) -> Region:
+    """Return the region for an id, alias or name; raise UsageError with suggestions otherwise."""
+    if text is None or not str(text).strip():
+        raise UsageError("empty region; pass an id such as FR, US-CAL-CISO or aws:us-east-1 (see: wattwise regions)")
+    regions, aliases = _load()
+    t = str(text).strip()
+    if t in regions:
+        return regions[t]
+    if ":" in t:
+        p, r = t.split(":", 1)
+        cand = f"{p.lower()}:{r.lower()}"
+        if cand in regions:
+            return regions[cand]
+    up = t.upper()
+    if up in regions:
+        return regions[up]
+    rid = aliases.get(_key(t))
+    if rid:
+        return regions[rid]
+    sugg = suggest(t)
+    hint = f"; did you mean {' or '.join(repr(s) for s in sugg)}?" if sugg else "; see: wattwise regions"
+    raise UsageError(f"unknown region '{t}'{hint}")

@@ -1,0 +1,1 @@
+"""Turning stored runs into things people read: summaries, exports, statements, reports."""
