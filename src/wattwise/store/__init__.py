@@ -30,7 +30,7 @@ def open_store(url: str | os.PathLike | None = None, *, readonly: bool = False):
     if u.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore
 
-        return PostgresStore(u)
+        return PostgresStore(u, readonly=readonly)
     if u.startswith("sqlite:///"):
         u = u[len("sqlite:///") - 1:] if u.startswith("sqlite:////") else u[len("sqlite:///"):]
     elif u.startswith("sqlite://"):
