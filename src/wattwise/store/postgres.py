@@ -91,7 +91,11 @@ class PostgresStore(BaseStore):
         self._conn = None
         with self._lock:
             self._connect()
-            self._migrate(readonly)
+            try:
+                self._migrate(readonly)
+            except BaseException:
+                self.close()
+                raise
 
     # -- connecting -----------------------------------------------------------------------
     def _params(self) -> dict:
@@ -263,4 +267,4 @@ def _one_line(e: Exception) -> str:
     text = re.sub(r'^connection (failed|is bad): ', "", text)
     text = re.sub(r'connection to server (at|on) "[^"]*"(, port \d+)?( \([^)]*\))? failed: ', "", text)
     text = re.sub(r"(FATAL|ERROR): +", "", text)
-    return text.strip().rstrip(".") or type(e).__name__
+    return mask_url(text.strip().rstrip(".")) or type(e).__name__  # libpq may echo the URL back
