@@ -147,6 +147,8 @@ def open_gpus(nvml: Any = None, visible: str | None | type(...) = ...) -> list[N
         mod.nvmlInit()
     except Exception as e:  # NVMLError or a missing libnvidia-ml.so (OSError)
         present = driver_present() or nvml is not None
+        if not present:
+            raise SensorUnavailable(f"no NVIDIA driver on this machine ({e})") from None
         raise SensorUnavailable(
             f"NVML failed to initialise: {e}",
             fix="check `nvidia-smi`; a driver/library version mismatch needs a reboot or a driver reinstall;"
