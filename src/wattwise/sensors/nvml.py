@@ -80,7 +80,8 @@ class NvmlGpuSensor:
         with self._lock:
             if self._e0 is not None:
                 try:
-                    return (self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._h) - self._e0) / 1000.0
+                    self._total_j = (self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._h) - self._e0) / 1000.0
+                    return self._total_j
                 except self._nvml.NVMLError:
                     # Counter stopped working mid-run: continue by integrating power from here.
                     self._total_j = self._last_counter_j()
