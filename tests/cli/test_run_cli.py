@@ -154,3 +154,39 @@ def test_help_has_examples():
     for cmd in (["run"], ["runs"], ["doctor"], ["runs", "export"]):
         p = ww([*cmd, "--help"])
         assert p.returncode == 0 and "example" in p.stdout
+
+
+FAKE_NVML_MODULE = """
+from wattwise.testing import FakeGpu, FakeNVML
+broken = FakeNVML([FakeGpu()], init_error=FakeNVML.NVML_ERROR_DRIVER_NOT_LOADED)
+working = FakeNVML([FakeGpu(name="NVIDIA H100 80GB HBM3"), FakeGpu(name="NVIDIA H100 80GB HBM3")])
+"""
+
+
+def test_broken_nvml_is_exit_2_with_fix_and_no_gpu_escape(tmp_path):
+    (tmp_path / "fake_nvml_mod.py").write_text(FAKE_NVML_MODULE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]),
+           "WATTWISE_NVML_MODULE": "fake_nvml_mod:broken"}
+    marker = tmp_path / "ran"
+    db = tmp_path / "r.db"
+    p = subprocess.run([PY, "-m", "wattwise", "run", "--region", "FR", "--store", str(db), "--", "touch", str(marker)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 2 and "Driver Not Loaded" in p.stderr and "--no-gpu" in p.stderr
+    assert not marker.exists()
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
+    p = subprocess.run([PY, "-m", "wattwise", "run", "--no-gpu", "--region", "FR", "--store", str(db), "--", "touch",
+                        str(marker)], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0 and marker.exists()
+
+
+def test_visible_gpus_are_measured_via_cli(tmp_path):
+    (tmp_path / "fake_nvml_mod.py").write_text(FAKE_NVML_MODULE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]),
+           "WATTWISE_NVML_MODULE": "fake_nvml_mod:working", "CUDA_VISIBLE_DEVICES": "1"}
+    p = subprocess.run([PY, "-m", "wattwise", "run", "--region", "FR", "--store", str(tmp_path / "r.db"), "--json", "--",
+                        "true"], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    gpus = [c for c in d["components"] if c["name"].startswith("gpu")]
+    assert [g["name"] for g in gpus] == ["gpu:1"] and gpus[0]["method"] == "measured"
+    assert d["hardware"]["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"
