@@ -235,7 +235,9 @@ class Tracker:
                 self.run_id, project=self.project, name=self.name, command=self.command, start_ts=time.time(),
                 scope=self.scope, region=self.intensity.region or self.intensity.zone, pue=self.pue, host=socket.gethostname(),
                 pid=os.getpid(), version=_version(),  # the measuring process: its death marks the run interrupted
-                meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval})
+                meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval,
+                      "components": [{"name": x.component, "method": x.method, "source": x.source} for x in self.sensors],
+                      "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source})
         except WattwiseError as e:
             if self.strict:
                 raise
@@ -332,10 +334,10 @@ class Tracker:
                         close()
                     except Exception:  # noqa: BLE001
                         pass
-            if self.store is not None and self._store_arg is None or isinstance(self._store_arg, (str, os.PathLike)):
+            owns_store = self._store_arg is None or isinstance(self._store_arg, (str, os.PathLike))
+            if self.store is not None and owns_store:
                 try:
-                    if self.store is not None:
-                        self.store.close()
+                    self.store.close()
                 except Exception:  # noqa: BLE001
                     pass
             return m

@@ -69,7 +69,9 @@ def format_energy_j(j: float | None) -> str:
     wh = j / J_PER_WH
     if wh >= 0.01:
         return f"{wh:,.3f} Wh"
-    return f"{j:,.2f} J"
+    if abs(j) >= 1:
+        return f"{j:,.2f} J"
+    return f"{j * 1000:,.3f} mJ"
 
 
 def format_mass_g(g: float | None) -> str:

@@ -1,0 +1,200 @@
+"""Exports of a stored run: our CSV/JSONL, CodeCarbon's emissions.csv, the HF model-card block.
+
+Our CSV and JSONL share one fixed, versioned schema (``EXPORT_SCHEMA``): one record per
+run, component, window and sample, with unit-suffixed columns. Adding a column bumps the
+minor version; renaming or removing one bumps the major version.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+from typing import Any
+
+from ..errors import UsageError
+from ..units import J_PER_KWH, iso
+
+EXPORT_SCHEMA = "wattwise-export/1.0"
+FORMATS = ("csv", "jsonl", "codecarbon", "model-card", "json")
+
+CSV_COLUMNS = [
+    "schema", "run_id", "record", "name", "start", "end", "duration_s", "energy_kwh", "facility_energy_kwh",
+    "emissions_gco2e", "power_w", "method", "source", "project", "region", "intensity_g_per_kwh",
+    "intensity_source", "pue", "scope", "exit_code", "status",
+]
+
+# CodeCarbon 2.x emissions.csv columns, in order, so existing parsers keep working.
+CODECARBON_COLUMNS = [
+    "timestamp", "project_name", "run_id", "experiment_id", "duration", "emissions", "emissions_rate",
+    "cpu_power", "gpu_power", "ram_power", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed",
+    "country_name", "country_iso_code", "region", "cloud_provider", "cloud_region", "os", "python_version",
+    "codecarbon_version", "cpu_count", "cpu_model", "gpu_count", "gpu_model", "longitude", "latitude",
+    "ram_total_size", "tracking_mode", "on_cloud", "pue",
+]
+
+
+def _kwh(j):
+    return None if j is None else j / J_PER_KWH
+
+
+def _records(run: dict, samples: list[dict]) -> list[dict[str, Any]]:
+    r = run["result"] or {}
+    inten = r.get("intensity") or {}
+    base = {"schema": EXPORT_SCHEMA, "run_id": run["run_id"], "project": r.get("project"),
+            "region": inten.get("region") or inten.get("zone"), "intensity_g_per_kwh": inten.get("g_per_kwh"),
+            "intensity_source": inten.get("source"), "pue": r.get("pue"), "scope": r.get("scope")}
+    out = [dict(base, record="run", name=r.get("name") or r.get("command"), start=r.get("start"), end=r.get("end"),
+                duration_s=r.get("duration_s"), energy_kwh=r.get("energy_kwh"),
+                facility_energy_kwh=r.get("facility_energy_kwh"), emissions_gco2e=r.get("emissions_gco2e"),
+                method=",".join(sorted({c["method"] for c in r.get("components", [])})), source="wattwise",
+                exit_code=r.get("exit_code"), status=run.get("status"))]
+    dur = r.get("duration_s") or 0
+    for c in r.get("components", []):
+        e = c.get("energy_kwh")
+        out.append(dict(base, record="component", name=c["name"], start=r.get("start"), end=r.get("end"), duration_s=dur,
+                        energy_kwh=e, facility_energy_kwh=None if e is None else e * (r.get("pue") or 1),
+                        power_w=c.get("mean_power_w"), method=c["method"], source=c["source"]))
+    for w in r.get("windows", []):
+        e = w.get("energy_kwh")
+        out.append(dict(base, record="window", name=w["name"], start=w["start"], end=w["end"], duration_s=w["duration_s"],
+                        energy_kwh=e, facility_energy_kwh=None if e is None else e * (r.get("pue") or 1),
+                        emissions_gco2e=w.get("emissions_gco2e")))
+    for s in samples:
+        out.append(dict(base, record="sample", name=s["component"], start=iso(s["t"]), energy_kwh=_kwh(s["energy_j"]),
+                        power_w=s["power_w"]))
+    return out
+
+
+def to_csv(run: dict, samples: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for rec in _records(run, samples):
+        w.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in CSV_COLUMNS})
+    return buf.getvalue()
+
+
+def to_jsonl(run: dict, samples: list[dict]) -> str:
+    lines = []
+    for rec in _records(run, samples):
+        if rec["record"] == "run":
+            rec = dict(rec, result=run["result"])
+        lines.append(json.dumps({k: v for k, v in rec.items() if v is not None}, default=str))
+    return "\n".join(lines) + "\n"
+
+
+def _sum(comps, prefix):
+    vals = [c.get("energy_kwh") for c in comps if c["name"] == prefix or c["name"].startswith(prefix + ":")]
+    vals = [v for v in vals if v is not None]
+    return sum(vals) if vals else 0.0
+
+
+def _power(comps, prefix):
+    vals = [c.get("mean_power_w") for c in comps if c["name"] == prefix or c["name"].startswith(prefix + ":")]
+    vals = [v for v in vals if v is not None]
+    return sum(vals) if vals else 0.0
+
+
+def to_codecarbon(run: dict) -> str:
+    """CodeCarbon's emissions.csv (v2 columns; kg, kWh, W, s; ISO alpha-3 country)."""
+    from .. import regions
+
+    r = run["result"] or {}
+    comps = r.get("components", [])
+    inten = r.get("intensity") or {}
+    rid = inten.get("region") or inten.get("zone")
+    reg = regions.get(rid) if rid else None
+    country = regions.get(reg.country) if reg and reg.country else None
+    alpha3 = ""
+    if country is not None:
+        from .._data import table
+
+        alpha3 = next((row.get("alpha3", "") for row in table("countries.csv") if row["id"] == country.id), "")
+    cpu = (r.get("hardware") or {}).get("cpu") or {}
+    gpus = (r.get("hardware") or {}).get("gpus") or []
+    dur = r.get("duration_s") or 0.0
+    kg = (r.get("emissions_gco2e") or 0.0) / 1000
+    provider = reg.provider if reg and reg.kind == "cloud" else ""
+    row = {
+        "timestamp": (r.get("end") or "")[:19], "project_name": r.get("project") or "wattwise", "run_id": run["run_id"],
+        "experiment_id": r.get("name") or "", "duration": dur, "emissions": kg, "emissions_rate": kg / dur if dur else 0.0,
+        "cpu_power": _power(comps, "cpu"), "gpu_power": _power(comps, "gpu"), "ram_power": _power(comps, "ram") + _power(comps, "dram"),
+        "cpu_energy": _sum(comps, "cpu"), "gpu_energy": _sum(comps, "gpu"), "ram_energy": _sum(comps, "ram") + _sum(comps, "dram"),
+        "energy_consumed": r.get("energy_kwh") or 0.0,
+        "country_name": country.name if country else (inten.get("name") or ""), "country_iso_code": alpha3,
+        "region": (reg.id if reg and reg.kind == "zone" else ""), "cloud_provider": provider,
+        "cloud_region": rid.split(":", 1)[1] if provider and rid else "", "os": platform.platform(),
+        "python_version": platform.python_version(), "codecarbon_version": f"wattwise-{r.get('wattwise_version', '')}",
+        "cpu_count": cpu.get("logical_cpus", ""), "cpu_model": cpu.get("model_name", ""), "gpu_count": len(gpus),
+        "gpu_model": ", ".join(sorted({g.get("name", "") for g in gpus})), "longitude": "", "latitude": "",
+        "ram_total_size": (r.get("hardware") or {}).get("ram_gb_host", ""),
+        "tracking_mode": "process" if r.get("scope") == "process" else "machine", "on_cloud": "Y" if provider else "N",
+        "pue": r.get("pue", 1.0),
+    }
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CODECARBON_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerow(row)
+    return buf.getvalue()
+
+
+def hardware_used(r: dict) -> str:
+    hw = r.get("hardware") or {}
+    parts = []
+    gpus = hw.get("gpus") or []
+    names: dict[str, int] = {}
+    for g in gpus:
+        names[g.get("name", "GPU")] = names.get(g.get("name", "GPU"), 0) + 1
+    parts += [f"{n} x {name}" for name, n in names.items()]
+    cpu = hw.get("cpu") or {}
+    if cpu.get("model_name"):
+        pm = cpu.get("power_model") or {}
+        n = pm.get("vcpus") or cpu.get("logical_cpus")
+        parts.append(f"{cpu['model_name']} ({n:g} vCPUs)" if isinstance(n, (int, float)) else cpu["model_name"])
+    return "; ".join(parts) or "unknown"
+
+
+def to_model_card(run: dict, training_type: str | None = None) -> str:
+    """The Hugging Face model-card ``co2_eq_emissions`` metadata block (emissions in grams)."""
+    r = run["result"] or {}
+    inten = r.get("intensity") or {}
+    g = r.get("emissions_gco2e")
+    if g is None:
+        raise UsageError(f"run {run['run_id']} has no emissions figure to export (no component was measurable)")
+    methods = sorted({c["method"] for c in r.get("components", [])})
+    loc = inten.get("name") or inten.get("zone") or ""
+    src = (f"wattwise {r.get('wattwise_version', '')}: {', '.join(methods)} energy "
+           f"x {inten.get('g_per_kwh')} gCO2e/kWh ({inten.get('method', 'annual')}, {inten.get('source')})")
+    tt = training_type or (r.get("training_type") or "pre-training")
+    lines = [
+        "co2_eq_emissions:",
+        f"  emissions: {g:.6g}",
+        f"  source: {json.dumps(src)}",
+        f"  training_type: {json.dumps(tt)}",
+        f"  geographical_location: {json.dumps(loc)}",
+        f"  hardware_used: {json.dumps(hardware_used(r))}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def export_run(store, run_id: str, fmt: str, *, training_type: str | None = None) -> str:
+    if fmt not in FORMATS:
+        import difflib
+
+        m = difflib.get_close_matches(fmt, FORMATS, n=1)
+        raise UsageError(f"unknown export format '{fmt}'" + (f"; did you mean '{m[0]}'?" if m else f"; use one of {', '.join(FORMATS)}"))
+    from ..store import run_result
+
+    run = store.get_run(run_id)
+    if run is None:
+        raise UsageError(f"no run '{run_id}'")
+    run["result"] = run_result(store, run_id)
+    if fmt == "json":
+        return json.dumps(run["result"], default=str) + "\n"
+    if fmt == "codecarbon":
+        return to_codecarbon(run)
+    if fmt == "model-card":
+        return to_model_card(run, training_type)
+    samples = store.samples(run_id)
+    return to_csv(run, samples) if fmt == "csv" else to_jsonl(run, samples)
