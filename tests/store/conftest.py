@@ -140,7 +140,6 @@ class _Cluster:
 @pytest.fixture(scope="session")
 def pg_server():
     """A running PostgreSQL server (external via WATTWISE_TEST_POSTGRES_URL, or a throwaway cluster)."""
-    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]'")
     ext = os.environ.get("WATTWISE_TEST_POSTGRES_URL")
     if ext:
         import psycopg

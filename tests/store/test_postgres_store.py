@@ -15,8 +15,6 @@ import pytest
 from wattwise.errors import MissingExtraError, StoreError
 from wattwise.store import open_store
 
-pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[postgres]'")
-
 
 def _with(url: str, **parts) -> str:
     """The URL with user/password/port/dbname replaced."""
@@ -204,6 +202,69 @@ def test_missing_create_permission_is_explained(pg_url, pg_server):
                     break
                 except psycopg.errors.DependentObjectsStillInUse:
                     time.sleep(0.1)
+
+
+def test_team_roles_share_one_store(pg_url, pg_server):
+    """docs/store.md's recipe: personal logins that act as one owner role can all write and migrate."""
+    import secrets
+
+    import psycopg
+
+    sfx = secrets.token_hex(3)
+    owner, alice, bob = f"ww_team_{sfx}", f"ww_alice_{sfx}", f"ww_bob_{sfx}"
+    db = pg_url.rsplit("/", 1)[1]
+    host = pg_server.base.split("@", 1)[1]
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as c:
+        try:
+            c.execute(f"CREATE ROLE {owner} NOLOGIN")
+        except psycopg.errors.InsufficientPrivilege:
+            pytest.skip("the test server's user may not create roles")
+        for u in (alice, bob):
+            c.execute(f"CREATE ROLE {u} LOGIN PASSWORD 'pw-{u}'")
+            c.execute(f"GRANT {owner} TO {u}")
+            c.execute(f"ALTER ROLE {u} SET role = '{owner}'")
+        c.execute(f'ALTER DATABASE "{db}" OWNER TO {owner}')
+    stores = []
+    try:
+        a = open_store(f"postgresql://{alice}:pw-{alice}@{host}/{db}")  # first: creates the tables
+        stores.append(a)
+        a.create_run("team00000001", project="team", start_ts=1.0)
+        b = open_store(f"postgresql://{bob}:pw-{bob}@{host}/{db}")
+        stores.append(b)
+        b.create_run("team00000002", project="team", start_ts=2.0)
+        b.update_meta("team00000001", reviewed_by="bob")
+        assert [r["run_id"] for r in a.list_runs()] == ["team00000002", "team00000001"]
+        assert a.get_run("team00000001")["meta"] == {"reviewed_by": "bob"}
+        assert {r["tableowner"] for r in b._q("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema()")} \
+            == {owner}
+    finally:
+        for st in stores:
+            st.close()
+        with psycopg.connect(pg_url, autocommit=True) as c:
+            c.execute(f"REASSIGN OWNED BY {owner}, {alice}, {bob} TO CURRENT_USER")
+            c.execute(f"DROP OWNED BY {owner}, {alice}, {bob}")
+        with psycopg.connect(pg_server.admin_url, autocommit=True) as c:
+            c.execute(f'ALTER DATABASE "{db}" OWNER TO CURRENT_USER')
+            for u in (alice, bob, owner):
+                c.execute(f"DROP ROLE IF EXISTS {u}")
+
+
+def test_store_in_its_own_schema(pg_url):
+    """docs/store.md: ?options=-csearch_path%3Dwattwise keeps the tables out of public."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        c.execute("CREATE SCHEMA wattwise")
+        c.execute("CREATE TABLE public.runs (id int)")  # someone else's table of the same name
+    s = open_store(pg_url + "?options=-csearch_path%3Dwattwise")
+    try:
+        s.create_run("schema000001", start_ts=1.0)
+        assert [r["run_id"] for r in s.list_runs()] == ["schema000001"]
+    finally:
+        s.close()
+    with psycopg.connect(pg_url) as c:
+        assert c.execute("SELECT count(*) FROM wattwise.runs").fetchone()[0] == 1
+        assert c.execute("SELECT to_regclass('public.schema_migrations')").fetchone()[0] is None
 
 
 # -- end to end ----------------------------------------------------------------------------------

@@ -356,3 +356,17 @@ def test_simultaneous_first_opens_migrate_once(store_url):
     finally:
         for s in stores:
             s.close()
+
+
+@pytest.mark.parametrize("form, expect", [
+    ("sqlite:///{rel}", "{rel}"), ("sqlite:////{abs}", "/{abs}"), ("sqlite://{rel}", "{rel}"), ("/{abs}", "/{abs}"),
+])
+def test_sqlite_url_forms(form, expect, tmp_path, monkeypatch):
+    """Regression: sqlite:////abs/path opened '//abs/path' (an extra slash shown in every message)."""
+    monkeypatch.chdir(tmp_path)
+    absolute = str(tmp_path / "a.db").lstrip("/")
+    s = open_store(form.format(rel="r.db", abs=absolute))
+    try:
+        assert s.backend == "sqlite" and s.url == expect.format(rel="r.db", abs=absolute)
+    finally:
+        s.close()
