@@ -79,7 +79,7 @@ class PostgresStore(BaseStore):
 
     def _lock_run(self, c, run_id: str) -> None:
         key = zlib.crc32(run_id.encode()) - 2**31  # any int4; collisions only serialise two runs' writes
-        c.execute("SELECT pg_advisory_xact_lock(?, ?)", (RUN_LOCK_CLASS, key))
+        c.execute("SELECT pg_advisory_xact_lock(?::integer, ?::integer)", (RUN_LOCK_CLASS, key))
 
     def __init__(self, url: str, *, readonly: bool = False, connect_timeout: float | None = None):
         self._dsn = str(url)
@@ -234,7 +234,7 @@ class PostgresStore(BaseStore):
             return
 
         def apply(c):
-            c.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))  # held until commit: one migrator at a time
+            c.execute("SELECT pg_advisory_xact_lock(?::bigint)", (MIGRATION_LOCK,))  # held until commit: one migrator at a time
             c.execute("CREATE TABLE IF NOT EXISTS schema_migrations"
                       " (version INTEGER PRIMARY KEY, name TEXT, applied_at DOUBLE PRECISION)")
             done = {r[0] for r in c.execute("SELECT version FROM schema_migrations")}
