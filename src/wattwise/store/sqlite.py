@@ -178,7 +178,8 @@ class SQLiteStore:
 
     # -- reads ----------------------------------------------------------------------------
     _ORDER = {"start": "start_ts", "duration": "duration_s", "energy": "energy_j", "emissions": "emissions_g",
-              "project": "project", "region": "region", "status": "status", "run_id": "run_id"}
+              "project": "project", "region": "region", "status": "status", "run_id": "run_id", "name": "name",
+              "method": "methods"}
 
     def _q(self, sql: str, params=()) -> list[sqlite3.Row]:
         with self._lock:
