@@ -13,8 +13,13 @@ import warnings
 
 import pytest
 
-# Starlette's TestClient warns about its httpx backend; not our concern here.
-warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+# Starlette's TestClient warns, once at import, about its httpx backend; not our concern here.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    try:
+        import starlette.testclient  # noqa: F401
+    except ImportError:
+        pass
 
 from wattwise.intensity.static import static_intensity  # noqa: E402
 from wattwise.result import Component, Measurement, WindowResult  # noqa: E402
@@ -95,6 +100,18 @@ def write_run(store, run_id: str, *, project="demo", name=None, command="python 
                     not_counted=NOT_COUNTED, extra={"interval_s": interval, "samples": n, "wattwise_version": "0.1.0"})
     store.finish_run(m)
     return m
+
+
+@pytest.fixture
+def many_runs():
+    """many_runs(path, n, project=...): n short runs, one per minute."""
+    def make(path, n, project="many"):
+        st = open_store(path)
+        for i in range(n):
+            write_run(st, f"{i:012x}", project=project, name=f"exp {i}", start=T0 + 60 * i, duration_s=30, interval=10,
+                      epochs=0)
+        st.close()
+    return make
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ code, and no page can reach another host.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,9 @@ def create_app(store_url: str | os.PathLike | None = None, *, allowed_hosts: lis
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware adding CSP and related headers to every response."""
+    """Pure ASGI middleware adding CSP and related headers to every response, and a
+    ``Server-Timing: app;dur=MS`` header (time from request to response start) that the
+    benchmark and the browser's developer tools read."""
 
     def __init__(self, app):
         self.app = app
@@ -251,12 +254,14 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        t0 = time.perf_counter()
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 have = {k.lower() for k, _ in headers}
                 headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in have)
+                headers.append((b"server-timing", f"app;dur={(time.perf_counter() - t0) * 1000:.1f}".encode()))
                 message = dict(message, headers=headers)
             await send(message)
 

@@ -264,9 +264,26 @@ def _pick(n: int, k: int) -> list[int]:
     return sorted({round(i * (n - 1) / (k - 1)) for i in range(k)})
 
 
+def chart_samples(store, run_id: str, buckets: int = CHART_BUCKETS) -> tuple[list[dict], bool]:
+    """Samples for the charts, and whether their power is to be derived from cumulative energy.
+
+    ``samples_at_edges`` (index seeks at bucket edges; exact mean power between them) where the
+    store has it, else ``samples_downsampled`` (mean of the sampled powers per bucket).
+    """
+    at_edges = getattr(store, "samples_at_edges", None)
+    if at_edges is not None:
+        return at_edges(run_id, buckets), True
+    return store.samples_downsampled(run_id, buckets), False
+
+
 def timeline(rows: list[dict], *, start_ts: float, end_ts: float | None, result: dict,
-             windows: list[dict]) -> dict[str, Any] | None:
-    """Chart data from downsampled samples: stacked power, cumulative emissions, intensity, bands."""
+             windows: list[dict], from_energy: bool = False) -> dict[str, Any] | None:
+    """Chart data from downsampled samples: stacked power, cumulative emissions, intensity, bands.
+
+    With ``from_energy`` the power of each point is the mean over the stretch since the previous
+    point (cumulative energy difference / time difference), the first stretch starting at the
+    run's start.
+    """
     if not rows:
         return None
     comps: list[str] = []
@@ -283,11 +300,22 @@ def timeline(rows: list[dict], *, start_ts: float, end_ts: float | None, result:
     power: dict[str, list[float | None]] = {c: [] for c in comps}
     cum: list[float] = []
     last_e = {c: 0.0 for c in comps}
+    last_t = {c: t0 if t0 < ts[0] else None for c in comps}
     for t in ts:
         point = by_t[t]
         for c in comps:
             r = point.get(c)
-            power[c].append(None if r is None or r["power_w"] is None else round(float(r["power_w"]), 6))
+            if from_energy:
+                p = None
+                if r is not None and r["energy_j"] is not None:
+                    if last_t[c] is not None and t > last_t[c]:
+                        p = (float(r["energy_j"]) - last_e[c]) / (t - last_t[c])
+                    elif r["power_w"] is not None:
+                        p = float(r["power_w"])
+                    last_t[c] = t
+                power[c].append(None if p is None else round(p, 6))
+            else:
+                power[c].append(None if r is None or r["power_w"] is None else round(float(r["power_w"]), 6))
             if r is not None and r["energy_j"] is not None:
                 last_e[c] = float(r["energy_j"])
         cum.append(sum(last_e.values()))
@@ -388,8 +416,9 @@ def run_view(store, run_id: str, *, buckets: int = CHART_BUCKETS) -> dict[str, A
     inten = res.get("intensity") or {}
     pue = _num(res.get("pue")) or _num(run.get("pue")) or 1.0
     methods = [c.get("method") for c in comps if c.get("method")]
-    chart = timeline(store.samples_downsampled(run["run_id"], buckets), start_ts=run["start_ts"],
-                     end_ts=run.get("end_ts"), result=res, windows=run.get("windows") or [])
+    rows, from_energy = chart_samples(store, run["run_id"], buckets)
+    chart = timeline(rows, start_ts=run["start_ts"], end_ts=run.get("end_ts"), result=res,
+                     windows=run.get("windows") or [], from_energy=from_energy)
     from ..report.exports import hardware_used
 
     model_card, model_card_error = None, None
