@@ -103,6 +103,14 @@ def write_run(store, run_id: str, *, project="demo", name=None, command="python 
 
 
 @pytest.fixture
+def factory():
+    """The run writer and the base time, for tests that build their own runs."""
+    import types
+
+    return types.SimpleNamespace(write_run=write_run, T0=T0)
+
+
+@pytest.fixture
 def many_runs():
     """many_runs(path, n, project=...): n short runs, one per minute."""
     def make(path, n, project="many"):

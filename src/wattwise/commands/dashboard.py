@@ -50,6 +50,7 @@ def main(args) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
+        sock.listen(128)  # accept (queue) connections from the moment the address is printed
     except OSError as e:
         sock.close()
         hint = f"; try another port, e.g. --port {args.port + 1}" if e.errno == 98 else ""

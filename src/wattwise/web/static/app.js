@@ -1,5 +1,5 @@
-/* wattwise dashboard charts. Reads each chart's data from a <script type="application/json">
-   element named by its <figure data-source>, draws it with Chart.js (shipped alongside, no CDN),
+/* wattwise dashboard charts. Reads each chart's data from the JSON script element
+   named by its figure's data-source attribute, draws it with Chart.js (shipped alongside, no CDN),
    and folds the server-rendered table into a "show the numbers" box. Without JavaScript the
    tables stay as they are. */
 (function () {
