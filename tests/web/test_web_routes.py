@@ -201,8 +201,10 @@ def test_estimated_run_says_so_and_how(client):
     c, ids = client
     html = c.get(f"/runs/{ids['vm']}").text
     assert "Estimated figures." in html
-    assert "estimated their power from the hardware" in html
+    assert "None of this energy was read from a hardware meter" in " ".join(html.split())
     assert "ccf:EPYC 3rd Gen" in html
+    gpu = " ".join(c.get(f"/runs/{ids['gpu']}").text.split())
+    assert re.search(r"The energy of ram \([\d.]+ % of the energy\) was not read from a hardware meter", gpu)
 
 
 def test_run_measured_by_the_real_tracker(tracked_store):

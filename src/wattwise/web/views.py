@@ -31,7 +31,7 @@ SORTS = {  # query value -> (store order key, column heading)
     "energy": ("energy", "Energy"),
     "emissions": ("emissions", "Emissions"),
     "region": ("region", "Region"),
-    "method": ("method", "How it was obtained"),
+    "method": ("method", "Method"),
     "status": ("status", "Status"),
 }
 
@@ -186,10 +186,17 @@ def runs_page(store, *, project: str | None = None, q: str | None = None, sort: 
     }
 
 
+def fmt_start(ts: float | None) -> str:
+    """Compact UTC time for tables whose heading says UTC."""
+    if ts is None:
+        return "unknown"
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
 def run_row(r: dict) -> dict[str, Any]:
     return {
         "run_id": r["run_id"], "project": r.get("project"), "name": r.get("name") or r.get("command"),
-        "start": fmt_time(r.get("start_ts")), "duration": fmt_duration(r.get("duration_s")),
+        "start": fmt_start(r.get("start_ts")), "duration": fmt_duration(r.get("duration_s")),
         "energy": fmt_energy(r.get("energy_j")), "emissions": fmt_mass(r.get("emissions_g")),
         "region": r.get("region"), "status": r.get("status"), "badge": badge(r.get("methods")),
         "intensity": fmt_intensity(r.get("intensity_g_per_kwh")),
@@ -431,6 +438,8 @@ def run_view(store, run_id: str, *, buckets: int = CHART_BUCKETS) -> dict[str, A
     from ..report.statement import statement_text
 
     estimated = "modelled" in methods or bool(inten.get("estimated"))
+    estimated_parts = [f"{c['name']} ({c['share']} of the energy)" if c["share"] else c["name"]
+                       for c in components if c["method"] == "modelled"]
     return {
         "run": run, "result": res, "run_id": run["run_id"], "project": run.get("project"), "name": run.get("name"),
         "command": run.get("command"), "status": run.get("status"), "host": run.get("host"),
@@ -444,7 +453,7 @@ def run_view(store, run_id: str, *, buckets: int = CHART_BUCKETS) -> dict[str, A
         "intensity_how": {"annual": "annual average", "hourly": "hour by hour (energy-weighted mean shown)",
                           "user": "value given by the user"}.get(inten.get("method"), inten.get("method") or "unknown"),
         "components": components, "hardware": hardware_used(res), "hardware_raw": res.get("hardware") or {},
-        "chart": chart, "windows": _window_rows(run.get("windows") or [], pue),
+        "estimated_parts": estimated_parts, "chart": chart, "windows": _window_rows(run.get("windows") or [], pue),
         "windows_total": len(run.get("windows") or []),
         "not_counted": res.get("not_counted") or [], "warnings": res.get("warnings") or [],
         "model_card": model_card, "model_card_error": model_card_error,
