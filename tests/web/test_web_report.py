@@ -48,7 +48,7 @@ def test_statement_for_an_estimated_run_says_estimated(demo_store):
     _, run = _run(path, ids["vm"])
     text = statement_text(run)
     assert "used an estimated" in text and "GPU-hours" not in text
-    assert "cpu and ram was estimated from published power figures" in text
+    assert "cpu and ram was estimated, not measured, from published power figures" in text
 
 
 def test_statement_for_hourly_intensity(demo_store):

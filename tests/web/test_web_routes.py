@@ -358,3 +358,27 @@ def test_page_availability_follows_importable_modules():
     assert Page("x", "X", "/x", "", capability="json", module="wattwise.web.views").available()
     assert not Page("x", "X", "/x", "", capability="wattwise.no_such_capability").available()
     assert not Page("x", "X", "/x", "", capability="json", module="wattwise.web.no_such_page").available()
+
+
+def test_interrupted_run_is_shown_from_its_samples(store_path):
+    """A run whose measuring process died leaves only its row and samples; the page rebuilds it."""
+    import subprocess
+    import sys
+
+    from wattwise.intensity.static import static_intensity
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    st = open_store(store_path)
+    st.create_run("dead00000001", project="killed", start_ts=1_767_225_600.0, scope="node", region="FR", pue=1.0,
+                  pid=int(dead.stdout), meta={"interval_s": 1.0, "intensity": static_intensity("FR").to_dict(),
+                                              "components": [{"name": "cpu", "method": "measured",
+                                                              "source": "rapl:package-0"}]})
+    st.append_samples("dead00000001", [(1_767_225_600.0 + k, "cpu", 50.0 * k, 50.0) for k in range(1, 61)])
+    st.close()
+    c = TestClient(create_app(str(store_path)))
+    assert "interrupted" in c.get("/").text
+    html = c.get("/runs/dead00000001").text
+    assert "status interrupted" in html and "rebuilt from the samples" in html
+    assert "rapl:package-0" in html and 'data-chart="power"' in html
+    data = json.loads(re.search(r'id="chart-power">(.*?)</script>', html, re.S).group(1))
+    assert data["datasets"][0]["data"][-1] == pytest.approx(50.0)

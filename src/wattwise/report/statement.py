@@ -61,8 +61,8 @@ def _methods_sentence(comps: list[dict], scope: str | None) -> str:
     if measured:
         parts.append(f"the energy of {_join(measured)} was measured with the hardware's energy counters")
     if modelled:
-        parts.append(f"the energy of {_join(modelled)} was estimated from published power figures for the hardware "
-                     f"and its measured utilisation (not measured)")
+        parts.append(f"the energy of {_join(modelled)} was estimated, not measured, from published power figures for "
+                     f"the hardware and its utilisation")
     if user:
         parts.append(f"the power of {_join(user)} was supplied by the user")
     if missing:
@@ -71,12 +71,12 @@ def _methods_sentence(comps: list[dict], scope: str | None) -> str:
     if not parts:
         return ""
     s = "; ".join(parts)
-    s = s[0].upper() + s[1:]
+    s = s[0].upper() + s[1:] + "."
     if scope == "process":
-        s += " (figures attributed to this job's processes, not the whole machine)"
+        s += " The figures are this job's share of the machine (attributed by its processes' CPU time)."
     elif scope == "node":
-        s += " (figures for the whole machine)"
-    return s + "."
+        s += " The figures cover the whole machine while the job ran."
+    return s
 
 
 def statement_text(run: dict) -> str:
