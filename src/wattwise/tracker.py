@@ -334,10 +334,10 @@ class Tracker:
                         close()
                     except Exception:  # noqa: BLE001
                         pass
-            if self.store is not None and self._store_arg is None or isinstance(self._store_arg, (str, os.PathLike)):
+            owns_store = self._store_arg is None or isinstance(self._store_arg, (str, os.PathLike))
+            if self.store is not None and owns_store:
                 try:
-                    if self.store is not None:
-                        self.store.close()
+                    self.store.close()
                 except Exception:  # noqa: BLE001
                     pass
             return m

@@ -27,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--region", help="grid region: FR, US-CAL-CISO, aws:us-east-1 ... (default: $WATTWISE_REGION, "
                    "config, or a labelled guess from the time zone)")
     p.add_argument("--interval", type=duration("interval"), default=5.0, help="sampling interval (default 5s; 0.1s-1h)")
+    p.add_argument("--flush-interval", type=duration("flush interval"), metavar="S",
+                   help="write samples to the store at least this often (default max(interval, 5s)); "
+                        "a killed run loses at most this much")
     p.add_argument("--scope", choices=["process", "node"], default="process",
                    help="process: this command's share (default); node: the whole machine")
     add_store(p)
@@ -91,7 +94,7 @@ def main(args) -> int:
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
-                      region_from="--region" if args.region else None)
+                      region_from="--region" if args.region else None, flush_interval=args.flush_interval)
     from ..errors import StrictModeError
 
     try:

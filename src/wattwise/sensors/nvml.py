@@ -18,8 +18,17 @@ from . import SensorUnavailable
 
 
 def load_nvml(module: Any = None) -> Any:
+    """The NVML module: the one passed in, WATTWISE_NVML_MODULE ('pkg.mod' or 'pkg.mod:attr', for
+    tests of the CLI with a fake), or pynvml."""
     if module is not None:
         return module
+    alt = os.environ.get("WATTWISE_NVML_MODULE")
+    if alt:
+        import importlib
+
+        mod_name, _, attr = alt.partition(":")
+        mod = importlib.import_module(mod_name)
+        return getattr(mod, attr) if attr else mod
     try:
         import pynvml  # type: ignore[import-not-found]
     except ImportError:
@@ -80,7 +89,8 @@ class NvmlGpuSensor:
         with self._lock:
             if self._e0 is not None:
                 try:
-                    return (self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._h) - self._e0) / 1000.0
+                    self._total_j = (self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._h) - self._e0) / 1000.0
+                    return self._total_j
                 except self._nvml.NVMLError:
                     # Counter stopped working mid-run: continue by integrating power from here.
                     self._total_j = self._last_counter_j()
@@ -146,7 +156,7 @@ def open_gpus(nvml: Any = None, visible: str | None | type(...) = ...) -> list[N
     try:
         mod.nvmlInit()
     except Exception as e:  # NVMLError or a missing libnvidia-ml.so (OSError)
-        present = driver_present() or nvml is not None
+        present = driver_present() or nvml is not None or bool(os.environ.get("WATTWISE_NVML_MODULE"))
         if not present:
             raise SensorUnavailable(f"no NVIDIA driver on this machine ({e})") from None
         raise SensorUnavailable(
