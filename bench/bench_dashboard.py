@@ -205,7 +205,8 @@ def main() -> int:
 
     lines = [
         f"Dashboard page times: {n_runs:,} runs, {n_samples:,} samples (SQLite, {args.store.stat().st_size / 1e6:.0f} MB)",
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end (other work on the machine slows every figure), Python {platform.python_version()}; "
         f"{args.repeat} requests per page after 2 warm-ups; target: server time <= {TARGET_MS:.0f} ms",
         "",
         "| page | server median (ms) | server p95 (ms) | server max (ms) | round trip median (ms) | size (kB) | target |",

@@ -21,7 +21,7 @@ with warnings.catch_warnings():
     except ImportError:
         pass
 
-from _webruns import GPU_HW, T0, VM_HW, write_run  # noqa: E402,F401
+from _webruns import T0, VM_HW, write_run  # noqa: E402
 from wattwise.store import open_store  # noqa: E402
 
 

@@ -388,7 +388,7 @@ def timeline(rows: list[dict], *, start_ts: float, end_ts: float | None, result:
     }
 
 
-def _window_rows(windows: list[dict], pue: float) -> list[dict]:
+def _window_rows(windows: list[dict]) -> list[dict]:
     out = []
     for w in windows[:MAX_WINDOW_ROWS]:
         try:
@@ -453,7 +453,7 @@ def run_view(store, run_id: str, *, buckets: int = CHART_BUCKETS) -> dict[str, A
         "intensity_how": {"annual": "annual average", "hourly": "hour by hour (energy-weighted mean shown)",
                           "user": "value given by the user"}.get(inten.get("method"), inten.get("method") or "unknown"),
         "components": components, "hardware": hardware_used(res), "hardware_raw": res.get("hardware") or {},
-        "estimated_parts": estimated_parts, "chart": chart, "windows": _window_rows(run.get("windows") or [], pue),
+        "estimated_parts": estimated_parts, "chart": chart, "windows": _window_rows(run.get("windows") or []),
         "windows_total": len(run.get("windows") or []),
         "not_counted": res.get("not_counted") or [], "warnings": res.get("warnings") or [],
         "model_card": model_card, "model_card_error": model_card_error,
