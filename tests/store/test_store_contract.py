@@ -209,6 +209,19 @@ def test_samples_downsampled(store):
     assert store.samples_downsampled("nothing") == []
 
 
+def test_samples_at_edges(store):
+    store.create_run("s3cccccccccc", start_ts=T0)
+    rows = [(T0 + 2 * k, comp, float(k), 1.0) for k in range(50) for comp in ("cpu", "gpu:0")]
+    store.append_samples("s3cccccccccc", rows)
+    got = store.samples_at_edges("s3cccccccccc", buckets=7)
+    span = 98.0
+    edges = [T0 + i * span / 7 for i in range(8)]
+    ticks = sorted({max(T0 + 2 * k for k in range(50) if T0 + 2 * k <= e + 1e-9) for e in edges})
+    assert [(g["t"], g["component"]) for g in got] == [(t, c) for t in ticks for c in ("cpu", "gpu:0")]
+    assert got[-1]["t"] == T0 + 98 and got[0]["t"] == T0
+    assert store.samples_at_edges("nothing") == []
+
+
 # -- interrupted runs ---------------------------------------------------------------------------
 def test_interrupted_status(store):
     store.create_run("i1deaddeadde", start_ts=T0, pid=dead_pid())
