@@ -28,7 +28,7 @@ from .errors import UsageError
 from .factors import Factor, factor, factors  # noqa: F401  (re-exported)
 from .units import J_PER_KWH
 
-MAX_HOURS = 87_600.0  # ten years of wall time: more is a typo (GPU-hours belong in count x hours)
+MAX_HOURS = 876_000.0  # a century of wall time: more is a typo (device-hours belong in count x hours)
 MAX_COUNT = 1_000_000
 MAX_RAM_GB = 10_000_000
 G_PER_LB = 453.59237  # exact (avoirdupois pound)
@@ -73,7 +73,7 @@ def parse_hours(value: float | str | None, what: str = "hours", *, allow_zero: b
     if h != h or h < 0 or (h == 0 and not allow_zero):
         raise UsageError(f"invalid --{what} {value}: must be {'>= 0' if allow_zero else '> 0'} hours")
     if h > MAX_HOURS:
-        raise UsageError(f"--{what} {h:g} is more than ten years of wall time; for device-hours (e.g. 1,082,990 GPU-h) "
+        raise UsageError(f"--{what} {h:g} is more than 100 years of wall time; for device-hours (e.g. 1,082,990 GPU-h) "
                          f"give the device count and the wall time: --gpu MODEL:COUNT --hours H")
     return h
 
