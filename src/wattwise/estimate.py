@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +44,7 @@ _MASS_G = {"g": 1.0, "kg": 1000.0, "t": 1e6, "lb": G_PER_LB, "lbs": G_PER_LB}
 
 
 def parse_intensity(value: float | str) -> float:
-    """gCO2e/kWh from a number (g/kWh) or a string with units: '57', '0.954 lbs/kWh', '0.057 kg/kWh', '300 t/MWh'."""
+    """gCO2e/kWh from a number (g/kWh) or a string with units: '57', '0.954 lbs/kWh', '0.057 kg/kWh', '0.3 t/MWh'."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         g = float(value)
     else:
@@ -617,3 +619,14 @@ def _inputs(est: Estimate, util, user_pue, inst, inst_count, run_info, catalogue
 
 __all__ = ["Estimate", "Device", "DeviceSpec", "Factor", "estimate", "factors", "parse_intensity",
            "parse_spec", "parse_hours", "parse_utilization", "parse_pue"]
+
+
+class _CallableModule(types.ModuleType):
+    """``wattwise.estimate`` is both this module and the public function (DESIGN.md). Importing the submodule
+    rebinds the package attribute to the module, so the module itself must be callable: it calls estimate()."""
+
+    def __call__(self, *args, **kwargs) -> Estimate:
+        return estimate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
