@@ -453,7 +453,8 @@ def estimate(gpu=None, cpu=None, ram_gb=None, hours=None, region=None, intensity
 
     gpu / cpu: 'MODEL[:COUNT]' or a list of them (CPUs also 'MODEL:12c' for cores);
     hours: wall-clock hours (number, or '3d'); region or intensity (g/kWh or '0.954 lbs/kWh');
-    pue; power_w: average watts of one device of the single gpu/cpu entry; utilization in (0, 1];
+    pue; power_w: average watts of one device of the single gpu/cpu entry (or of the instance's accelerators
+    when ``instance`` is given), replacing TDP x utilisation; utilization in (0, 1];
     embodied: add manufacturing emissions. Keyword-only: instance ('p4d.24xlarge[:N]'),
     devices (list of dicts with kind, model, count, power_w), idle_hours, idle_kwh,
     like (a run id) with store, catalogue (user CSV), lifetime_years, embodied_usage,
