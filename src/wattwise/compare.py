@@ -1,10 +1,11 @@
 """What an estimate compares to: the same job in cleaner regions, and everyday equivalents.
 
 Cloud regions are compared with the same provider's other regions (moving a job within a
-provider is the realistic choice); countries and grid zones with those within 1,500 km, using
-one reference point per country (the IANA tz database's principal city). Each alternative
-keeps the hardware, hours and embodied emissions and changes only intensity and PUE (a cloud
-region's own PUE, or the user's when one was given).
+provider is the realistic choice); countries and grid zones with those within 1,500 km, taking
+the closest pair of the two countries' reference points (the principal city of each of their
+time zones, IANA tz database), so large neighbours such as the US and Canada count as near.
+Each alternative keeps the hardware, hours and embodied emissions and changes only intensity
+and PUE (a cloud region's own PUE, or the user's when one was given).
 """
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ NEARBY_KM = 1500.0
 
 
 @functools.lru_cache(maxsize=1)
-def country_locations() -> dict[str, tuple[float, float, str]]:
-    """ISO country -> (lat, lon, continent) of its reference point."""
-    return {r["country"]: (float(r["lat"]), float(r["lon"]), r["continent"]) for r in table("country_locations.csv")}
+def country_locations() -> dict[str, tuple[tuple[float, float], ...]]:
+    """ISO country -> its reference points (lat, lon): the principal city of each of its time zones."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for r in table("country_locations.csv"):
+        out.setdefault(r["country"], []).append((float(r["lat"]), float(r["lon"])))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -30,24 +34,33 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def country_distance_km(a: str, b: str) -> float | None:
+    """Distance between two countries' closest reference points; None when either is unknown."""
+    locs = country_locations()
+    if a not in locs or b not in locs:
+        return None
+    if a == b:
+        return 0.0
+    return min(distance_km(p, q) for p in locs[a] for q in locs[b])
+
+
 def candidates(reg, all_regions) -> tuple[list[tuple[Any, dict[str, Any]]], str]:
     """(regions to compare with extra fields, what they are) for a cloud region, country or zone."""
     if reg.kind == "cloud" and reg.provider:
         return ([(r, {}) for r in all_regions
                  if r.kind == "cloud" and r.provider == reg.provider and r.id != reg.id and r.g_per_kwh is not None],
                 f"other {reg.provider} regions")
-    locs = country_locations()
     home = reg.country or (reg.id if reg.kind == "country" else None)
-    if home not in locs:
+    if home not in country_locations():
         return [], f"regions near {reg.id} (no location known for it)"
-    here = locs[home][:2]
     near = []
     for r in all_regions:
         if r.id == reg.id or r.g_per_kwh is None or r.kind not in ("country", "zone"):
             continue
         c = r.country or (r.id if r.kind == "country" else None)
-        if c in locs:
-            near.append((distance_km(here, locs[c][:2]), r))
+        dist = country_distance_km(home, c) if c else None
+        if dist is not None:
+            near.append((dist, r))
     near.sort(key=lambda x: (x[0], x[1].id))
     pool = [x for x in near if x[0] <= NEARBY_KM]
     basis = f"countries and grid zones within {NEARBY_KM:,.0f} km of {home}"
@@ -126,4 +139,5 @@ def equivalents(g: float) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["alternatives", "candidates", "equivalents", "country_locations", "distance_km", "NEARBY_KM"]
+__all__ = ["alternatives", "candidates", "equivalents", "country_locations", "country_distance_km", "distance_km",
+           "NEARBY_KM"]

@@ -36,5 +36,15 @@ def test_country_locations_builder(tmp_path):
     rows = [line for line in (tmp_path / "country_locations.csv").read_text().splitlines() if not line.startswith("#")]
     assert rows[0].startswith("country,lat,lon,continent")
     assert rows[1].startswith("FR,48.867,2.333,Europe,Europe/Paris")
-    assert rows[2].startswith("US,40.714,-74.006,America,America/New_York")  # first zone of the country only
-    assert len(rows) == 3
+    assert rows[2].startswith("US,41.85,-87.65,America,America/Chicago")  # every zone of a country, by name
+    assert rows[3].startswith("US,40.714,-74.006,America,America/New_York")
+    assert len(rows) == 4
+
+
+def test_country_distance_uses_the_closest_points():
+    from wattwise.compare import country_distance_km
+
+    assert country_distance_km("US", "CA") < 600  # Detroit/Toronto-scale, not New York to St John's
+    assert 800 < country_distance_km("FR", "NO") < 1500
+    assert country_distance_km("FR", "FR") == 0
+    assert country_distance_km("FR", "XX") is None

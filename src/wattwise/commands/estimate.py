@@ -181,7 +181,7 @@ def format_estimate(e) -> str:
         head = f"    {x.count:g} {x.unit} {x.name}"
         if mt:
             head += f"  ('{mt['query']}': {mt['confidence']} match)"
-        elif x.origin:
+        if x.origin:
             head += f"  (from {x.origin})"
         L.append(head)
         L.append(f"        power    {x.power_w:.4g} W each: {x.power_source}")
