@@ -44,12 +44,18 @@ def country_distance_km(a: str, b: str) -> float | None:
     return min(distance_km(p, q) for p in locs[a] for q in locs[b])
 
 
+def _access(r) -> str:
+    return str((r.extra or {}).get("access") or "public")
+
+
 def candidates(reg, all_regions) -> tuple[list[tuple[Any, dict[str, Any]]], str]:
     """(regions to compare with extra fields, what they are) for a cloud region, country or zone."""
     if reg.kind == "cloud" and reg.provider:
+        acc = _access(reg)  # GovCloud, China or Jio regions need separate accounts: compare like with like
         return ([(r, {}) for r in all_regions
-                 if r.kind == "cloud" and r.provider == reg.provider and r.id != reg.id and r.g_per_kwh is not None],
-                f"other {reg.provider} regions")
+                 if r.kind == "cloud" and r.provider == reg.provider and r.id != reg.id and r.g_per_kwh is not None
+                 and _access(r) == acc],
+                f"other {reg.provider} regions" + ("" if acc == "public" else f" ({acc})"))
     home = reg.country or (reg.id if reg.kind == "country" else None)
     if home not in country_locations():
         return [], f"regions near {reg.id} (no location known for it)"
@@ -103,6 +109,19 @@ def alternatives(reg, *, energy_kwh: float, embodied_g: float, current_g: float,
         d.update(extra)
         out.append(d)
     out.sort(key=lambda d: (d["emissions_gco2e"], d["region"]))
+    if reg.kind != "cloud":  # one entry per other country (its cleanest zone or itself): options, not one country
+        home = reg.country or reg.id
+        seen: set[str] = set()
+        kept = []
+        for d in out:
+            c = d.get("country") or d["region"]
+            if c == home:
+                d["same_country"] = True
+            elif c in seen:
+                continue
+            seen.add(c)
+            kept.append(d)
+        out = kept
     if not out:
         return [], f"no cleaner region among {basis}"
     best = out[:n]

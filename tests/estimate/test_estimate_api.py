@@ -103,6 +103,10 @@ def test_cloud_alternatives_are_same_provider_and_cleaner(cloud_regions):
         # same job: same device energy and embodied, the alternative's intensity and PUE
         assert a["emissions_gco2e"] == pytest.approx(e.energy_kwh * a["pue"] * a["g_per_kwh"] + e.embodied_g)
     assert "other aws regions" in e.alternatives_note
+    # a restricted-access partition (GovCloud) is not an alternative for a public region, and vice versa
+    assert "aws:us-gov-west-1" not in {a["region"] for a in alts}
+    gov = wattwise.estimate(gpu="A100-80GB:8", hours=72, region="aws:us-gov-west-1")
+    assert gov.alternatives == () and "restricted access" in gov.alternatives_note
     one = wattwise.estimate(gpu="A100-80GB:8", hours=72, region="aws:us-east-1", alternatives=1)
     assert [a["region"] for a in one.alternatives] == ["aws:eu-north-1", "aws:us-west-2"]
     assert one.alternatives[-1]["same_country"] is True  # the cleanest option that keeps data in the US
@@ -115,7 +119,17 @@ def test_country_alternatives_are_nearby_and_cleaner():
     assert gs == sorted(gs) and all(g < e.emissions_gco2e for g in gs)
     assert all(a["distance_km"] <= 1500 for a in e.alternatives)
     assert all(a["pue"] == 1.2 for a in e.alternatives)  # the user's PUE applies everywhere
-    assert "NO" in {a["region"] for a in e.alternatives}
+    countries = [a.get("country") or a["region"] for a in e.alternatives]
+    assert "NO" in countries  # Norway (or its cleanest bidding zone when zones ship)
+    assert len(set(countries)) == len(countries)  # one option per country
+
+
+def test_zone_alternatives_one_per_foreign_country_and_same_country_zones(zone_regions):
+    e = wattwise.estimate(gpu="A100-80GB:8", hours=10, region="US-TEST-DIRTY", pue=1, alternatives=5)
+    ids = [a["region"] for a in e.alternatives]
+    assert ids[0] == "CA-TEST-HYDRO" and "CA-TEST-HYDRO2" not in ids  # Canada once, its cleanest zone
+    assert {"US-TEST-CLEAN1", "US-TEST-CLEAN2"} <= set(ids)  # other zones of the same country all count
+    assert all(a.get("same_country") for a in e.alternatives if a["region"].startswith("US"))
 
 
 def test_no_alternatives_without_a_region_or_when_asked():

@@ -206,7 +206,8 @@ def format_estimate(e) -> str:
     if e.alternatives:
         L.append(f"  cleaner alternatives ({e.alternatives_note})")
         for a in e.alternatives:
-            extra = f", {a['distance_km']:,} km away" if "distance_km" in a else ""
+            extra = ", same country" if a.get("same_country") else (
+                f", {a['distance_km']:,} km away" if "distance_km" in a else "")
             L.append(f"    {a['region']:<20} {a['name'][:28]:<28} {a['g_per_kwh']:>7.1f} g/kWh  PUE {a['pue']:<5g} "
                      f"{_kg(a['emissions_gco2e']):>14}  saves {_kg(a['saving_gco2e'])} ({a['saving_pct']:.0f} %){extra}")
     else:
