@@ -176,7 +176,11 @@ def _num(x) -> float | None:
 def _state(tracker) -> ProgressLog:
     st = getattr(tracker, "_progress", None)
     if st is None:
-        st = ProgressLog(total=float(tracker.epochs) if getattr(tracker, "epochs", None) else None)
+        hint = _num(getattr(tracker, "epochs", None))
+        if hint is not None and hint <= 0:
+            _problem(tracker, f"epochs={tracker.epochs!r} ignored: give the number of epochs (>= 1)")
+            hint = None
+        st = ProgressLog(total=hint)
         tracker._progress = st
     return st
 

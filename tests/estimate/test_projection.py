@@ -95,6 +95,14 @@ def test_bad_progress_warns_and_never_raises(tmp_path):
     assert any("went backwards" in w for w in t.result.warnings)
 
 
+def test_nonsense_epochs_hint_is_ignored_with_a_warning(tmp_path):
+    t, s = _tracker(tmp_path, epochs=-3)
+    with t:
+        s.j = 5.0
+        assert t.epoch_end() is None
+    assert any("epochs=-3 ignored" in w for w in t.result.warnings)
+
+
 def test_strict_mode_raises(tmp_path):
     t, _ = _tracker(tmp_path, strict=True)
     with t:
