@@ -80,6 +80,8 @@ def main(args) -> int:
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     _check_command(cmd)
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs {args.epochs} must be >= 1 (the number of epochs the job will run)")
     if args.pause_resume and not args.within:
         raise UsageError("--pause-resume needs --within DURATION (the window to fit the job's slots in)")
 
@@ -121,13 +123,18 @@ def main(args) -> int:
                      f" {tracker.intensity.g_per_kwh:g} gCO2e/kWh)\n")
     sys.stderr.flush()
 
+    from ..projection import ProgressChannel, stderr_printer
+
+    progress = ProgressChannel(tracker, args.epochs, on_projection=stderr_printer())  # $WATTWISE_PROGRESS_FILE
     try:
-        child = subprocess.Popen(cmd, start_new_session=bool(plan and args.pause_resume))
+        child = subprocess.Popen(cmd, start_new_session=bool(plan and args.pause_resume), env=progress.env)
     except OSError as e:
+        progress.close()
         if store:
             store.delete_run(tracker.run_id)
         raise UsageError(f"could not start '{cmd[0]}': {e.strerror}") from None
     tracker.attach(child.pid)
+    progress.start()
 
     def forward(signum, frame):
         if signum == signal.SIGINT and _terminal_delivered_to_group():
@@ -151,6 +158,9 @@ def main(args) -> int:
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+    progress.close()
+    if progress.missing_note():
+        sys.stderr.write(f"wattwise: note: {progress.missing_note()}\n")
     m = tracker.stop(exit_code=code)
     if plan is not None:
         try:
