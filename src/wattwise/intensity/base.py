@@ -128,14 +128,16 @@ class FetchingProvider:
                 by_hour: dict[float, list[tuple[float, float]]] = {}
                 for p in pts:
                     by_hour.setdefault(math.floor(p[0] / HOUR) * HOUR, []).append(p)
+                settled: dict[float, list[tuple[float, float]]] = {}
                 hh = t
                 while hh < u:
                     got = sorted(by_hour.get(hh, []))
                     have[hh] = got
-                    final = (got and hh + HOUR <= now - self.settle_s) or hh + HOUR <= now - self.GAP_SETTLE_S
-                    if self.cache is not None and final:
-                        self.cache.put_hour(key, hh, got)
+                    if (got and hh + HOUR <= now - self.settle_s) or hh + HOUR <= now - self.GAP_SETTLE_S:
+                        settled[hh] = got
                     hh += HOUR
+                if self.cache is not None and settled:
+                    self.cache.put_hours(key, settled)
                 t = u
         if self.cache is not None and meta:
             self.cache.put_meta(key, meta)

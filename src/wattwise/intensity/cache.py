@@ -47,10 +47,18 @@ class HourCache:
             return None
 
     def put_hour(self, key: str, hour: float, points: list[tuple[float, float]]) -> None:
-        path, hh = self._day_file(key, hour)
-        data = _read(path)
-        data[hh] = [[t, g] for t, g in points]
-        _write(path, data)
+        self.put_hours(key, {hour: points})
+
+    def put_hours(self, key: str, hours: dict[float, list[tuple[float, float]]]) -> None:
+        """Store several hours with one read and one write per day file."""
+        by_file: dict[Path, dict[str, list]] = {}
+        for hour, points in hours.items():
+            path, hh = self._day_file(key, hour)
+            by_file.setdefault(path, {})[hh] = [[t, g] for t, g in points]
+        for path, new in by_file.items():
+            data = _read(path)
+            data.update(new)
+            _write(path, data)
 
     # -- metadata and whole payloads ------------------------------------------------------
     def get_meta(self, key: str) -> dict[str, Any]:
