@@ -14,21 +14,13 @@ def _from_region(reg: regions.Region, *, asked: str | None, region_from: str | N
                  note: str | None = None) -> Intensity:
     if reg.g_per_kwh is None:
         raise UsageError(f"no bundled intensity for region '{reg.id}'; pass --intensity G (gCO2e/kWh)")
-    extra = {k: _num(reg.extra[k]) for k in CARRIED if k in reg.extra and not (k == "access" and reg.extra[k] == "public")}
+    extra = {k: reg.extra[k] for k in CARRIED if k in reg.extra and not (k == "access" and reg.extra[k] == "public")}
     region = reg.id if reg.zone else None  # a cloud region keeps its canonical id; its figure belongs to the zone
     return Intensity(
         zone=reg.zone or reg.id, g_per_kwh=reg.g_per_kwh, source=reg.source, signal=reg.signal, year=reg.year,
         method="annual", license=reg.license, name=reg.name, region=region,
         region_from=region_from, estimated=estimated, note=note, extra=extra,
     )
-
-
-def _num(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return v
-    return int(f) if f.is_integer() and "." not in str(v) else f
 
 
 def world_average(reason: str) -> Intensity:
