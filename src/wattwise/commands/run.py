@@ -93,16 +93,19 @@ def main(args) -> int:
         store = open_store(args.store)  # StoreError (a UsageError) -> exit 2 before the command starts
         store_label = store.url
 
+    account = _intensity_account(args)  # before anything is stored: a bad --intensity-file exits 2 here
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
-                      region_from="--region" if args.region else None, account=_intensity_account(args))
+                      region_from="--region" if args.region else None)
     from ..errors import StrictModeError
 
     try:
         tracker.prepare()
     except StrictModeError as e:
         raise UsageError(str(e)) from None
+    if account is not None:
+        tracker.account = account  # hour-by-hour intensity from --intensity-file / --provider
     gpu_problem = tracker.unavailable.get("gpu")
     if gpu_problem and not args.no_gpu:
         if store:
