@@ -2,15 +2,15 @@
 an annual figure, and the provider's default PUE.
 
 The annual figure, in order of preference (``source`` says which was used):
-1. GCP: Google's own published location-based grid intensity for the region (latest year);
-2. the grid zone's figure from zones.py;
-3. the state/province figure of Green Algorithms' data-centre location (e.g. Azure westus3 ->
+1. the grid zone's figure from zones.py;
+2. the state/province figure of Green Algorithms' data-centre location (e.g. Azure westus3 ->
    US-AZ) when the zone itself has no bundled figure;
-4. the country figure (same derivation as countries.py: OWID/Ember, CC BY 4.0);
-5. the provider's published factor as collected by Cloud Carbon Footprint (Apache-2.0).
-
-GCP rows also carry Google's figures as published: ``google_g_per_kwh``, ``google_cfe_pct`` and
-``google_year``. ``ccf_g_per_kwh`` is CCF's factor for cross-checks. PUE: Google's trailing-12-month
+3. the country figure (same derivation as countries.py: OWID/Ember, CC BY 4.0);
+4. the provider's published figure: Google's for GCP, otherwise the factor collected by Cloud
+   Carbon Footprint (Apache-2.0).
+So regions of different providers on one grid carry one figure, and a ranking compares grids,
+not data sources. GCP rows carry Google's own figures as published besides: ``google_g_per_kwh``
+(location-based grid intensity, direct emissions since 2021), ``google_cfe_pct`` and ``google_year``. ``ccf_g_per_kwh`` is CCF's factor for cross-checks. PUE: Google's trailing-12-month
 per-region PUE via CCF where published, else Green Algorithms' per-region PUE, else the Green
 Algorithms v3 provider default (gcp 1.12, aws 1.2, azure 1.12).
 """
@@ -97,12 +97,7 @@ def build(shared: Path, out: Path) -> None:
                     break
         else:
             gy = gyear
-        if goog and goog.get("g") is not None:
-            lifecycle = "lifecycle" in goog["column"].lower()
-            g, year, lic = goog["g"], gy, "Apache-2.0"
-            src = f"{GOOGLE_SRC} {gy}: Google's location-based grid intensity for gcp:{r.region} ({goog['location']})"
-            basis = "lifecycle" if lifecycle else "direct (operational)"
-        elif zone in zone_tab:
+        if zone in zone_tab:
             z = zone_tab[zone]
             g, year, lic, basis = z["g_per_kwh"], z["year"], z["license"], z["basis"]
             src = f"grid zone {zone}: {z['source']}"
@@ -114,6 +109,11 @@ def build(shared: Path, out: Path) -> None:
             g, year = countries[cc]
             lic, basis = "CC BY 4.0", "lifecycle"
             src = (f"country {cc}" + (f" (zone {zone} has no bundled figure)" if zone != cc else "") + f": {COUNTRY_SRC}")
+        elif goog and goog.get("g") is not None:
+            lifecycle = "lifecycle" in goog["column"].lower()
+            g, year, lic = goog["g"], gy, "Apache-2.0"
+            src = f"{GOOGLE_SRC} {gy}: Google's location-based grid intensity for gcp:{r.region} ({goog['location']})"
+            basis = "lifecycle" if lifecycle else "direct (operational)"
         elif (r.provider, r.region) in factors:
             g, year, lic, basis = factors[(r.provider, r.region)], None, "Apache-2.0", "as published by the provider"
             src = f"{CCF_CONST_SRC}: provider-published factor for {r.provider}:{r.region}"

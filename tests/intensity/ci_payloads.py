@@ -5,6 +5,11 @@ import csv
 from datetime import datetime, timezone
 
 
+def hits(server, prefix: str) -> int:
+    """Requests the local server received whose path starts with ``prefix``."""
+    return sum(1 for req, _ in server.log if req.path.startswith(prefix))
+
+
 def ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=timezone.utc).timestamp()
 

@@ -5,7 +5,7 @@ import json
 import re
 
 import pytest
-from ci_payloads import gb_actuals, gb_period, gb_vintages, ts
+from ci_payloads import gb_actuals, gb_period, gb_vintages, hits, ts
 from werkzeug import Request, Response
 
 from wattwise.intensity import account_for, resolve_intensity
@@ -95,7 +95,7 @@ def test_forecast_replays_an_issued_vintage(server, tmp_path, online, shared_dat
     target = ts("2023-03-16T08:00:00Z")
     assert s.value_at(target + 1) == dict(rows)[target]
     p.forecast("GB")
-    assert len(server.log) == 1  # same issue hour: served from the cache
+    assert hits(server, "/intensity/") == 1  # same issue hour: served from the cache
 
 
 def test_regional_shape(server, tmp_path, online, shared_data):
@@ -140,7 +140,7 @@ def test_other_zones_are_refused_and_the_run_falls_back(server, tmp_path, online
     assert acct.emissions_g(segs) == pytest.approx(resolve_intensity("FR").g_per_kwh)
     i = acct.result_intensity(segs)
     assert i.method == "annual" and "Great Britain only" in i.note
-    assert server.log == []
+    assert hits(server, "/") == 0
 
 
 def test_unknown_region_name_is_explained():
