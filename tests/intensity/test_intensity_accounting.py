@@ -135,3 +135,16 @@ def test_account_for_choices(tmp_path, monkeypatch):
         account_for(fr, strict=True)
     with pytest.raises(UsageError, match="did you mean 'electricitymaps'"):
         account_for(fr, provider="electricitymap5")
+
+
+def test_public_api_wattwise_intensity(tmp_path):
+    """Regression: the lazy `wattwise.intensity` name used to shadow the package with a function."""
+    import wattwise
+    import wattwise.intensity
+
+    assert wattwise.intensity("Quebec").zone == "CA-QC"
+    assert wattwise.intensity.account_for is account_for
+    f = tmp_path / "s.csv"
+    f.write_text("datetime,g_per_kwh\n2024-01-01T00:00Z,10\n2024-01-01T01:00Z,20\n")
+    i = wattwise.intensity("DE", at="2024-01-01T01:15Z", series=f)
+    assert (i.g_per_kwh, i.method, i.zone) == (20.0, "hourly", "DE")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import sys
+import types
 from typing import Any
 
 from ..errors import UsageError
@@ -141,6 +143,16 @@ def lookup(region: str | None = None, *, at: Any = None, provider: str | None = 
 
 def _join(a: str | None, b: str | None) -> str | None:
     return f"{a}; {b}" if a and b else (a or b)
+
+
+class _CallableModule(types.ModuleType):
+    """``wattwise.intensity("FR")`` works whether the name resolves to this package or to lookup."""
+
+    def __call__(self, region: str | None = None, **kw: Any) -> Intensity:
+        return lookup(region, **kw)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 
 __all__ = ["AnnualAccount", "resolve_intensity", "static_intensity", "account_for", "provider_name", "make_provider",
