@@ -146,3 +146,16 @@ def test_other_zones_are_refused_and_the_run_falls_back(server, tmp_path, online
 def test_unknown_region_name_is_explained():
     with pytest.raises(ProviderError, match="13 = London"):
         UKGrid(region="Atlantis")
+
+
+def test_series_helpers_for_schedulers(server, tmp_path, online, shared_data, monkeypatch):
+    from wattwise.intensity import forecast_series, history_series
+
+    actuals = gb_actuals(shared_data)
+    serve_range(server, actuals, [])
+    monkeypatch.setenv("WATTWISE_UKGRID_URL", server.url_for(""))
+    s = history_series("GB", ts("2023-03-15T00:00:00Z"), ts("2023-03-15T02:00:00Z"), provider="ukgrid",
+                       clock=lambda: ts("2023-03-18T04:00:00Z"))
+    assert s.value_at(ts("2023-03-15T01:00:00Z")) == actuals[ts("2023-03-15T01:00:00Z")][1]
+    with pytest.raises(ProviderError, match="no time series"):
+        forecast_series("GB")

@@ -133,6 +133,35 @@ def account_for(intensity: Intensity, *, provider: str | None = None, series: st
     return HourlyAccount(intensity, src, strict=strict)
 
 
+def _source(provider: str | None, series, **kw: Any):
+    from .base import ProviderError
+
+    series = series or os.environ.get("WATTWISE_INTENSITY_FILE") or None
+    if series:
+        from .userfile import SeriesFile
+
+        return SeriesFile(series)
+    name = provider_name(provider)
+    if name is None:
+        raise ProviderError("no time series: configure a provider (--provider electricitymaps|watttime|ukgrid, "
+                            "or WATTWISE_ELECTRICITYMAPS_TOKEN) or give a series file")
+    return make_provider(name, **kw)
+
+
+def forecast_series(region: str | None, *, hours: float = 24.0, provider: str | None = None,
+                    series: str | os.PathLike | None = None, **kw: Any):
+    """The coming intensities for a region as a Series (for schedulers). Raises ProviderError."""
+    zone = static_intensity(region).zone
+    return _source(provider, series, **kw).forecast(zone, hours=hours)
+
+
+def history_series(region: str | None, start: float, end: float, *, provider: str | None = None,
+                   series: str | os.PathLike | None = None, **kw: Any):
+    """Past intensities for a region over [start, end) as a Series (cached). Raises ProviderError."""
+    zone = static_intensity(region).zone
+    return _source(provider, series, **kw).history(zone, start, end)
+
+
 def lookup(region: str | None = None, *, at: Any = None, provider: str | None = None,
            series: str | os.PathLike | None = None) -> Intensity:
     """The intensity wattwise would use for ``region`` (now, or ``at``), with its provenance."""
@@ -156,4 +185,4 @@ sys.modules[__name__].__class__ = _CallableModule
 
 
 __all__ = ["AnnualAccount", "resolve_intensity", "static_intensity", "account_for", "provider_name", "make_provider",
-           "lookup", "PROVIDERS"]
+           "lookup", "forecast_series", "history_series", "PROVIDERS"]
