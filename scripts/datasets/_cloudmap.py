@@ -5,8 +5,9 @@ Which zone a data centre sits in is a fact, not a figure. Facts are taken, in or
 1. ``OVERRIDES`` below (each with its reason: a physical location from a MIT/Apache list, or
    Google's own per-zone figures contradicting an upstream mapping);
 2. Electricity Maps' open config ``data_centers.json`` (the most careful mapping, with coordinates).
-   The file is AGPL-3.0: only the zone id per region is used, the file is not vendored, and
-   Electricity Maps is attributed in ``zone_source``. Set ``USE_EM_FACTS = False`` to build without it;
+   The file is AGPL-3.0: only the zone id per region is used (a fact, as its SOURCE.md allows),
+   the file is not vendored, and Electricity Maps is attributed in ``zone_source``. About 40
+   regions (mostly newer ones) have no other mapping source here;
 3. Cloud Carbon Footprint's region -> Electricity Maps zone table (Apache-2.0);
 4. the country of Green Algorithms' data-centre location (CC BY 4.0).
 
@@ -21,8 +22,6 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-USE_EM_FACTS = True
 
 EM_SRC = "Electricity Maps data_centers.json (electricitymaps-contrib@b354f28; zone fact only)"
 CCF_MAP_SRC = "Cloud Carbon Footprint region->zone map (cloud-carbon-footprint@b7a049c, Apache-2.0)"
@@ -109,8 +108,6 @@ def zone_country(zone: str | None) -> str | None:
 
 
 def _em_facts(shared: Path) -> dict[tuple[str, str], dict]:
-    if not USE_EM_FACTS:
-        return {}
     d = json.loads((shared / "electricitymaps-config" / "data_centers.json").read_text(encoding="utf-8"))
     return {(v["provider"], v["region"]): v for v in d.values() if v["provider"] in ("aws", "gcp", "azure")}
 

@@ -18,6 +18,7 @@ the returned description but not returned, so the next step (time-zone guess) st
 """
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import re
@@ -90,7 +91,7 @@ def _get(url: str, headers: dict[str, str], timeout: float, method: str = "GET")
             if r.status != 200:
                 return None
             return r.read(256).decode("utf-8", "replace").strip()
-    except (urllib.error.URLError, OSError, ValueError):
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
         return None
 
 
