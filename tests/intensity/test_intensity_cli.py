@@ -147,3 +147,12 @@ def test_run_with_a_bad_series_file_is_a_one_line_error(wattwise_cmd, tmp_path):
     f.write_text("when,what\n1,2\n")
     r = run(wattwise_cmd, ["run", "--intensity-file", str(f), "--no-store", "--", "true"])
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.csv" in r.stderr
+
+
+def test_run_strict_with_an_unusable_provider_exits_2(wattwise_cmd):
+    e = {k: v for k, v in os.environ.items() if k not in ("WATTWISE_OFFLINE", "WATTWISE_ELECTRICITYMAPS_TOKEN")}
+    r = subprocess.run([*wattwise_cmd, "run", "--provider", "electricitymaps", "--strict", "--no-store", "--", "true"],
+                       capture_output=True, text=True, env=e, timeout=60)
+    assert r.returncode == 2 and "WATTWISE_ELECTRICITYMAPS_TOKEN" in r.stderr and "Traceback" not in r.stderr
+    r = run(wattwise_cmd, ["run", "--provider", "electricitymaps", "--no-store", "--json", "--", "true"])
+    assert "WATTWISE_OFFLINE=1" in last_json(r)["intensity"]["note"]  # without --strict: annual, with a note

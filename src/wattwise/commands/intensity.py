@@ -9,7 +9,7 @@ from ._common import add_json
 EPILOG = """examples:
   wattwise intensity FR                          # bundled annual figure, offline
   wattwise intensity Quebec --json               # names work too (-> CA-QC)
-  wattwise intensity gcp:europe-west1            # Google's own figure and CFE %
+  wattwise intensity gcp:europe-west1            # the grid's figure, plus Google's own and CFE %
   wattwise intensity GB --provider ukgrid        # live, GB Carbon Intensity API
   wattwise intensity DE --at 2024-05-01T14:00Z   # a past hour (needs a provider or --series)
   wattwise intensity GB --provider ukgrid --forecast --json

@@ -179,10 +179,14 @@ def _intensity_account(args):
         return None
     if args.intensity is not None:
         raise UsageError("--intensity (a fixed value) cannot be combined with --intensity-file or --provider")
+    from ..errors import StrictModeError
     from ..intensity import account_for, resolve_intensity
 
     annual = resolve_intensity(args.region, region_from="--region" if args.region else None)
-    return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict)
+    try:
+        return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict)
+    except StrictModeError as e:
+        raise UsageError(f"{e} (--strict)") from None
 
 
 def _terminal_delivered_to_group() -> bool:
