@@ -37,6 +37,11 @@ def register(sub) -> None:
     p.add_argument("--pue", type=positive_float("PUE", 1.0, 3.0, lo_inclusive=True), help="power usage effectiveness (default 1.0, or the cloud provider's)")
     p.add_argument("--intensity", type=positive_float("intensity", 0.0, 5000, lo_inclusive=True), metavar="G_PER_KWH",
                    help="use this grid intensity (gCO2e/kWh) instead of the region's")
+    p.add_argument("--intensity-file", metavar="FILE",
+                   help="intensity time series (CSV/JSON with datetime,g_per_kwh) for hour-by-hour emissions")
+    p.add_argument("--provider", metavar="NAME",
+                   help="live intensity for hour-by-hour emissions: electricitymaps, watttime, ukgrid or static "
+                        "(default: $WATTWISE_PROVIDER, config, or implied by credentials)")
     p.add_argument("--strict", action="store_true", help="fail instead of estimating when a counter is missing")
     p.add_argument("--no-gpu", action="store_true", help="do not measure GPUs")
     p.add_argument("--within", type=duration("window"), metavar="DURATION",
@@ -93,6 +98,7 @@ def main(args) -> int:
         store = open_store(args.store)  # StoreError (a UsageError) -> exit 2 before the command starts
         store_label = store.url
 
+    account = _intensity_account(args)  # before anything is stored: a bad --intensity-file exits 2 here
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
@@ -103,6 +109,8 @@ def main(args) -> int:
         tracker.prepare()
     except StrictModeError as e:
         raise UsageError(str(e)) from None
+    if account is not None:
+        tracker.account = account  # hour-by-hour intensity from --intensity-file / --provider
     gpu_problem = tracker.unavailable.get("gpu")
     if gpu_problem and not args.no_gpu:
         if store:
@@ -176,6 +184,22 @@ def main(args) -> int:
 
         emit_json(m.to_dict())
     return code
+
+
+def _intensity_account(args):
+    """Hour-by-hour accounting from --intensity-file / --provider; None leaves the tracker's default."""
+    if not (getattr(args, "intensity_file", None) or getattr(args, "provider", None)):
+        return None
+    if args.intensity is not None:
+        raise UsageError("--intensity (a fixed value) cannot be combined with --intensity-file or --provider")
+    from ..errors import StrictModeError
+    from ..intensity import account_for, resolve_intensity
+
+    annual = resolve_intensity(args.region, region_from="--region" if args.region else None)
+    try:
+        return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict)
+    except StrictModeError as e:
+        raise UsageError(f"{e} (--strict)") from None
 
 
 def _terminal_delivered_to_group() -> bool:
