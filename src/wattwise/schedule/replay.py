@@ -337,11 +337,15 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def _clean(x: float) -> float:
+    return 0.0 if abs(x) < 1e-7 else x  # rounding noise of sums taken in another order
+
+
 def _stats(sav: list[float]) -> dict[str, float | None]:
     if not sav:
         return {k: None for k in ("mean_savings_pct", "median_savings_pct", "p10_savings_pct", "p90_savings_pct",
                                   "min_savings_pct", "max_savings_pct")}
-    s = sorted(sav)
+    s = sorted(_clean(x) for x in sav)
     return {"mean_savings_pct": math.fsum(s) / len(s), "median_savings_pct": _pct(s, 0.5), "p10_savings_pct": _pct(s, 0.1),
             "p90_savings_pct": _pct(s, 0.9), "min_savings_pct": s[0], "max_savings_pct": s[-1]}
 

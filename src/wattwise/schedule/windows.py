@@ -333,7 +333,8 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             for cr in range(CN):
                 on, off = list(inf_row), list(inf_row)
                 con, coff = [0] * (m + 1), [0] * (m + 1)
-                for j in range(m + 1):
+                # reachable (j <= i whole cells done) and finishable (m - j <= n - i) states only
+                for j in range(max(0, m - (n - i)), min(m, i) + 1):
                     if j == m and f == F:
                         on[j] = off[j] = 0.0
                         continue
@@ -352,6 +353,10 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                     v = pz[i] + v_off(i + 1, f, cr, j)
                     if better(v, best):
                         best, code = v, 3
+                    if F and f == 0:  # a new chunk: rho at the end of cell i (a gap before it), then q23 cells
+                        for v, k in start_opts(i, f, cr, j, True):
+                            if k == 2 and better(v, best):
+                                best, code = v, 5
                     on[j], con[j] = best, code
                     # paused (a chunk already ran)
                     best, code = INF, 0
@@ -417,6 +422,11 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                 i, f, phase = i + 1, 1, "off"
             elif code == 3:
                 i, phase = i + 1, "off"
+            elif code == 5:
+                cn = cr if unlimited else cr - 1
+                pieces.append((st[i] + c.lengths[i] - rho, st[i] + c.lengths[i]))
+                whole(i + 1, q23)
+                i, j, f, cr, phase = i + 1 + q23, j + q23, 1, cn, "on"
             else:
                 return None
     slots = merge(pieces)
@@ -427,8 +437,6 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
 def pause_resume(c: Cells, dense: Dense, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
                  min_run_s: float | None = None, max_pauses: int | None = None) -> Placement | None:
     """Pause & Resume: the greedy where it is exact, the dynamic programme otherwise."""
-    if max_pauses == 0:
-        return flexible_start(c, dense, duration_s, (len(c) * c.step) - duration_s + 1e-6, profile)
     if profile.flat_w is not None and not idle_w and not min_run_s and max_pauses is None:
         return pause_resume_greedy(c, dense, duration_s, profile)
     return pause_resume_dp(c, dense, duration_s, profile, idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
