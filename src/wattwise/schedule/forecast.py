@@ -273,6 +273,8 @@ def load(spec: Any, region: str, now: float, horizon_s: float, *, persistence_pe
             source, method, basis = f"{prov} {'forecast' if kind == 'provider' else 'history'}", "provider", "provider"
         else:
             p = Path(text)
+            if not p.exists() and (os.sep in text or text.lower().endswith(SERIES_SUFFIXES)):
+                raise UsageError(f"forecast file not found: {p}")
             if not p.exists():
                 close = difflib.get_close_matches(text.lower(), list(PROVIDERS) + list(_ALIASES), n=1, cutoff=0.6)
                 hint = f"; did you mean the provider '{canonical_provider(close[0])}'?" if close else \
