@@ -68,12 +68,16 @@ def main(args) -> int:
     return 0
 
 
+def _h(s: float) -> str:
+    return f"{s / 3600:g} h" if s >= 3600 else f"{s / 60:g} min"
+
+
 def _f(x, nd=1):
     return "-" if x is None else f"{x:.{nd}f}"
 
 
 def format_table(sim) -> str:
-    from ..units import format_duration, iso
+    from ..units import iso
 
     out = [f"Replay {iso(sim.span[0])[:10]} .. {iso(sim.span[1])[:10]}, starts: {sim.sample}; savings in % vs starting at once "
            "(oracle: perfect knowledge of the series)"]
@@ -83,7 +87,7 @@ def format_table(sim) -> str:
     regs = {k: i for i, k in enumerate(sim.regions)}
     for r in sorted(sim.rows, key=lambda r: (regs.get(r.region, 0), r.duration_s, r.strategy, order[r.window])):
         s = r.stats
-        out.append(f"{r.region:<14} {r.strategy:<22} {format_duration(r.duration_s).replace(' 0 min 0 s', ''):>8} {r.window:>7} "
+        out.append(f"{r.region:<14} {r.strategy:<22} {_h(r.duration_s):>8} {r.window:>7} "
                    f"{_f(s['mean_savings_pct']):>7} {_f(s['p10_savings_pct']):>6} {_f(s['median_savings_pct']):>6} "
                    f"{_f(s['p90_savings_pct']):>6} {_f(s['max_savings_pct']):>6} {_f(r.pauses_per_hour, 2):>8} {r.n:>7}")
     if len(sim.regions) > 1:
@@ -91,7 +95,7 @@ def format_table(sim) -> str:
         out.append(f"Mean over {len(sim.regions)} regions")
         out.append(f"{'strategy':<22} {'job':>8} {'window':>7} {'mean %':>7} {'pauses/h':>8}")
         for m in sim.means():
-            out.append(f"{m['strategy']:<22} {format_duration(m['duration_s']).replace(' 0 min 0 s', ''):>8} {m['window']:>7} "
+            out.append(f"{m['strategy']:<22} {_h(m['duration_s']):>8} {m['window']:>7} "
                        f"{_f(m['mean_savings_pct']):>7} {_f(m['pauses_per_hour'], 2):>8}")
     for n in sim.notes:
         out.append(f"note: {n}")

@@ -241,18 +241,20 @@ def _python_costs(v, step, m, rho, kmax, nf, extra, starts) -> Costs:
         else:
             theta = -math.inf
             cost = 0.0
-        nless = bisect.bisect_left(win, theta) if m else 0
-        need_eq = m - nless
-        sel = []
-        for x in v[t:t + nf]:
-            if x < theta:
-                sel.append(True)
-            elif x == theta and need_eq > 0:
-                sel.append(True)
-                need_eq -= 1
-            else:
-                sel.append(False)
-        ch = sum(1 for i, s in enumerate(sel) if s and (i == 0 or not sel[i - 1]))
+        seg = v[t:t + nf]
+        sel = [x <= theta for x in seg]
+        if m and (m < nf and win[m] == theta):  # ties at the threshold: keep the earliest, as the planner does
+            need_eq = m - bisect.bisect_left(win, theta)
+            sel = []
+            for x in seg:
+                if x < theta:
+                    sel.append(True)
+                elif x == theta and need_eq > 0:
+                    sel.append(True)
+                    need_eq -= 1
+                else:
+                    sel.append(False)
+        ch = sum(b and not a for a, b in zip([False] + sel, sel))
         if rho > 0:
             best, bx = math.inf, -1
             for i in range(nf):
@@ -298,14 +300,17 @@ def _numpy_costs(v, step, m, rho, kmax, nf, extra, starts) -> Costs:
             part = np.partition(X, kth, axis=1)
             theta = part[:, m - 1]
             cost = part[:, :m].sum(axis=1)
-            less = X < theta[:, None]
-            eq = X == theta[:, None]
-            need = m - less.sum(axis=1)
-            sel = less | (eq & (np.cumsum(eq, axis=1) <= need[:, None]))
+            sel = X <= theta[:, None]
+            over = np.nonzero(np.count_nonzero(sel, axis=1) > m)[0]
+            if over.size:  # ties at the threshold: keep the earliest, as the planner does
+                Xo, th = X[over], theta[over][:, None]
+                less, eq = Xo < th, Xo == th
+                need = m - np.count_nonzero(less, axis=1)
+                sel[over] = less | (eq & (np.cumsum(eq, axis=1) <= need[:, None]))
         else:
             cost = np.zeros(Tb.size)
             sel = np.zeros(X.shape, dtype=bool)
-        ch = sel[:, 0].astype(np.int64) + (sel[:, 1:] & ~sel[:, :-1]).sum(axis=1)
+        ch = sel[:, 0].astype(np.int64) + np.count_nonzero(sel[:, 1:] & ~sel[:, :-1], axis=1)
         if rho > 0:
             masked = np.where(sel, np.inf, X)
             bx = masked.argmin(axis=1)
