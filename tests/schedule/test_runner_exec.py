@@ -214,7 +214,7 @@ def test_fresher_forecast_replans_before_start(tmp_path, child, wattwise_cmd):
     # a new forecast: the cleanest hour is now, and the old one is not clean any more
     vals = [900.0] * 2 + [10.0] * 6 + [900.0] * 40
     tmp = tmp_path / "f.tmp"
-    write_series(tmp, T - 2 + 2 - 2, 1.0, vals)
+    write_series(tmp, T - 2, 1.0, vals)
     os.replace(tmp, f)
     so, se = w.communicate(timeout=40)
     assert w.returncode == 0, se

@@ -329,41 +329,74 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
         return out
 
     for i in range(n - 1, -1, -1):
+        # the same recurrences as start_opts/v_on/v_off, inlined: this loop is the hot path
+        full_i, rok_i, pz_i, mean_i = full[i], rho_ok[i], pz[i], mean[i]
+        gb_i, ge_i, pzb_i, pze_i = gb[i], ge[i], pz_after_b[i], pz_before_e[i]
+        lo, hi = max(0, m - (n - i)), min(m, i)
+        ok_a = all_full(i, q)
+        ok_b = bool(F) and rok_i and all_full(i + 1, q23)
+        x = i + q23
+        ok_c = bool(F) and x < n and all_full(i, q23) and rho_ok[x]
+        if flat is not None:
+            c_a = chunk(i, 0, 0, q) if ok_a else 0.0
+            c_b = chunk(i + 1, 0, 1, q23) if ok_b else 0.0
+            c_c = chunk(i, 0, 0, q23) if ok_c else 0.0
+        on_next, off_next = ON[i + 1], OFF[i + 1]
         for f in fs:
+            ef_f = ef[f]
             for cr in range(CN):
                 on, off = list(inf_row), list(inf_row)
+                if f == F:
+                    on[m] = off[m] = 0.0
                 con, coff = [0] * (m + 1), [0] * (m + 1)
+                on1, off1 = on_next[f][cr], off_next[f][cr]
+                off1_r = off_next[1][cr] if F else None
+                can = unlimited or cr >= 1
+                cn = cr if unlimited else cr - 1
+                on_a = ON[i + q][f][cn] if can and ok_a else None
+                on_b = ON[i + 1 + q23][1][cn] if can and ok_b and f == 0 else None
+                off_c = OFF[x + 1][1][cn] if can and ok_c and f == 0 else None
                 # reachable (j <= i whole cells done) and finishable (m - j <= n - i) states only
-                for j in range(max(0, m - (n - i)), min(m, i) + 1):
+                for j in range(lo, hi + 1):
                     if j == m and f == F:
-                        on[j] = off[j] = 0.0
                         continue
-                    # running
+                    # running: extend, finish a chunk with the rho piece, pause, or rho opens a new chunk
                     best, code = INF, 0
-                    if full[i] and j < m:
-                        v = K * ef[f][j] * mean[i] + v_on(i + 1, f, cr, j + 1)
-                        if better(v, best):
+                    if full_i and j < m:
+                        v = K * ef_f[j] * mean_i + on1[j + 1]
+                        if v < INF:
                             best, code = v, 1
-                    if F and f == 0 and rho_ok[i]:
-                        v = K * er[j] * gb[i]
+                    if F and f == 0 and rok_i:
+                        v = K * er[j] * gb_i
                         if j != m:
-                            v += pz_after_b[i] + v_off(i + 1, 1, cr, j)
+                            v += pzb_i + off1_r[j]
                         if better(v, best):
                             best, code = v, 2
-                    v = pz[i] + v_off(i + 1, f, cr, j)
+                    v = pz_i + off1[j]
                     if better(v, best):
                         best, code = v, 3
-                    if F and f == 0:  # a new chunk: rho at the end of cell i (a gap before it), then q23 cells
-                        for v, k in start_opts(i, f, cr, j, True):
-                            if k == 2 and better(v, best):
-                                best, code = v, 5
+                    v_b = INF
+                    if on_b is not None and j + q23 <= m:
+                        v_b = K * er[j] * ge_i + pze_i + (c_b if flat is not None else chunk(i + 1, j, 1, q23)) + on_b[j + q23]
+                        if better(v_b, best):
+                            best, code = v_b, 5
                     on[j], con[j] = best, code
-                    # paused (a chunk already ran)
+                    # paused: open a chunk (A: q cells; B: rho at the end of cell i, then q23 cells;
+                    # C: q23 cells, then rho at the start of cell x), or stay paused
                     best, code = INF, 0
-                    for v, k in start_opts(i, f, cr, j, True):
+                    if on_a is not None and j + q <= m:
+                        v = (c_a if flat is not None else chunk(i, j, f, q)) + on_a[j + q]
+                        if v < INF:
+                            best, code = v, 1
+                    if better(v_b, best):
+                        best, code = v_b, 2
+                    if off_c is not None and j + q23 <= m:
+                        v = (c_c if flat is not None else chunk(i, j, 0, q23)) + K * er[j + q23] * gb[x]
+                        if j + q23 != m:
+                            v += pz_after_b[x] + off_c[j + q23]
                         if better(v, best):
-                            best, code = v, k
-                    v = pz[i] + v_off(i + 1, f, cr, j)
+                            best, code = v, 3
+                    v = pz_i + off1[j]
                     if better(v, best):
                         best, code = v, 4
                     off[j], coff[j] = best, code
