@@ -470,22 +470,29 @@ def simulate(series: Any, durations: Any, windows: Any = DODGE_WINDOWS, *, pause
         if any(gaps):
             notes.append(f"{name}: {sum(gaps)} interval(s) missing; starts whose window touches them are skipped")
         per_region[name] = {"d": d, "gaps": gaps}
+    union_gaps = None
+    if region_choice:  # a start counts only where every region's window is known
+        union_gaps = [any(g) for g in zip(*(info["gaps"] for info in per_region.values()))]
+    hours_of = 1 / 3600
     for D in durs:
+        hours = D * hours_of
         for w in wins:
             N = w.for_duration(D)
-            common = None
             costs: dict[str, Costs] = {}
             for name, info in per_region.items():
                 d = info["d"]
-                st = valid_starts(len(d.v), d.step, D, N, info["gaps"] if not region_choice else
-                                  [any(per_region[k]["gaps"][i] for k in per_region) for i in range(len(d.v))])
-                if region_choice:
-                    common = st if common is None else common
-                st = _sample(common if region_choice else st, d, sample, seed)
+                st = valid_starts(len(d.v), d.step, D, N, union_gaps if region_choice else info["gaps"])
+                st = _sample(st, d, sample, seed)
                 if not st:
                     notes.append(f"{name}: series too short for a {format_duration(D)} job with a {w.label} window")
                     continue
                 costs[name] = replay_costs(d.v, d.step, D, N, st, engine)
+            best: dict[str, list[tuple[float, str]]] = {}
+            if region_choice and costs and len(costs) == len(per_region):
+                names = list(costs)
+                for attr in ("base", "fs", "pr"):
+                    cols = [getattr(costs[k], attr) for k in names]
+                    best[attr] = [min(zip(vals, names)) for vals in zip(*cols)]
             for name, c in costs.items():
                 sav = {p: [] for p in policies}
                 for i in range(len(c.starts)):
@@ -496,28 +503,25 @@ def simulate(series: Any, durations: Any, windows: Any = DODGE_WINDOWS, *, pause
                         sav["flexible-start"].append(100 * (1 - c.fs[i] / b))
                     if "pause-resume" in sav:
                         sav["pause-resume"].append(100 * (1 - c.pr[i] / b))
-                hours = D / 3600
                 for p in policies:
                     pph = (math.fsum(c.chunks) / len(c.chunks) - 1) / hours if p == "pause-resume" and c.chunks else (
                         0.0 if p == "flexible-start" else None)
                     rows.append(Row(name, p, D, w.label, N, len(sav[p]), _stats(sav[p]), pph))
-                if region_choice and len(costs) == len(per_region):
-                    names = list(costs)
-                    for rp, attr in (("region", "base"), ("region+flexible-start", "fs"), ("region+pause-resume", "pr")):
-                        if rp != "region" and rp.split("+")[1] not in policies:
+                if not best:
+                    continue
+                for rp, attr in (("region", "base"), ("region+flexible-start", "fs"), ("region+pause-resume", "pr")):
+                    if rp != "region" and rp.split("+")[1] not in policies:
+                        continue
+                    s_list, pch = [], []
+                    for i, (val, who) in enumerate(best[attr]):
+                        b = c.base[i]
+                        if b <= 0:
                             continue
-                        s_list, pch = [], []
-                        for i in range(len(c.starts)):
-                            b = c.base[i]
-                            if b <= 0:
-                                continue
-                            vals = [(getattr(costs[k], attr)[i], k) for k in names]
-                            best, who = min(vals)
-                            s_list.append(100 * (1 - best / b))
-                            if attr == "pr":
-                                pch.append(costs[who].chunks[i])
-                        pph = ((math.fsum(pch) / len(pch) - 1) / hours) if pch else (0.0 if attr != "pr" else None)
-                        rows.append(Row(name, rp, D, w.label, N, len(s_list), _stats(s_list), pph))
+                        s_list.append(100 * (1 - val / b))
+                        if attr == "pr":
+                            pch.append(costs[who].chunks[i])
+                    pph = ((math.fsum(pch) / len(pch) - 1) / hours) if pch else (0.0 if attr != "pr" else None)
+                    rows.append(Row(name, rp, D, w.label, N, len(s_list), _stats(s_list), pph))
     spans = [(d.t0, d.end) for d in ds.values()]
     span = (min(a for a, _ in spans), max(b for _, b in spans))
     return Simulation(tuple(rows), tuple(ds), span, sample, tuple(dict.fromkeys(notes)),
