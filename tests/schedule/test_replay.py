@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+import sys
 
 import pytest
 from schedule_helpers import ZONE_DIRS, write_series
@@ -150,3 +151,13 @@ def test_simulate_cli_bad_series(tmp_path, wattwise_cmd):
     p = subprocess.run([*wattwise_cmd, "simulate", "--series", str(short), "--duration", "6h"], capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 2 and "too short" in p.stderr
+
+
+def test_works_without_numpy(monkeypatch):
+    """The package must not need NumPy: with it hidden, replays use the pure-Python engine."""
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    assert not replay._have_numpy()
+    s = from_points([(T0 + i * H, 100 + (i * 37) % 300) for i in range(24 * 10)])
+    sim = simulate(s, "3h", "6h")
+    fs, pr = sorted(sim.rows, key=lambda r: r.strategy)
+    assert 0 < fs.stats["mean_savings_pct"] <= pr.stats["mean_savings_pct"]
