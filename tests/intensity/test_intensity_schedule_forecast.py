@@ -36,6 +36,8 @@ def test_schedule_uses_the_provider_forecast(server, online, monkeypatch):
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout.strip().splitlines()[-1])
     start = datetime.fromisoformat(d["start"]).timestamp()
-    assert dip - 3600 < start <= dip  # planning cells are anchored at "now": the job starts in the dip's first hour
+    assert start == dip  # plans also try the forecast's own hour boundaries: the job runs exactly in the dip
+    assert datetime.fromisoformat(d["end"]).timestamp() == dip + 2 * 3600
+    assert d["slots"] == [{"start": d["start"], "end": d["end"]}]
     assert d["savings_pct"] > 50
     assert "electricitymaps" in json.dumps(d).lower()

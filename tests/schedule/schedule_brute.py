@@ -1,8 +1,10 @@
 """Brute-force references for the scheduler, written independently of wattwise.schedule.
 
-They enumerate every placement on the planning grid (cells of the series' step anchored at
-``now``; the job = m whole cells + one rho piece at a cell's start or end) and cost each piece
-with ``Series.mean_over`` (the series module, not the planner's prefix sums).
+They enumerate every placement on the planning grids (cells of the series' step anchored at
+``now``, and cells that are the series' own intervals after a shorter first cell from ``now``
+to the first interval boundary; the job = m whole cells + one rho piece at a cell's start or
+end) and cost each piece with ``Series.mean_over`` (the series module, not the planner's prefix
+sums). Flexible Start tries every start on either grid: now + k*step and every boundary.
 """
 from __future__ import annotations
 
@@ -12,13 +14,38 @@ import math
 K = 1 / 3.6e6
 
 
-def grid(now, step, end):
+def grid(now, step, end, anchor=None):
+    """Cells over [now, end): on the grid through now, or through ``anchor`` (first cell [now, anchor))."""
+    if anchor is None or anchor <= now:
+        pts = [now + k * step for k in range(int((end - now) / step) + 2)]
+    else:
+        pts = [now] + [anchor + k * step for k in range(int((end - anchor) / step) + 2)]
     out = []
-    k = 0
-    while now + k * step < end - 1e-6:
-        a = now + k * step
-        out.append((a, min(a + step, end)))
-        k += 1
+    for a, b in zip(pts, pts[1:]):
+        if a >= end - 1e-6:
+            break
+        out.append((a, min(b, end)))
+    return out
+
+
+def boundaries(series, step, a, b):
+    """The series' interval boundaries t with a < t <= b (its first timestamp + j*step)."""
+    t0 = series.t[0]
+    j = math.floor((a - t0) / step) + 1
+    out = []
+    while t0 + j * step <= b + 1e-6:
+        if t0 + j * step > a + 1e-3:
+            out.append(t0 + j * step)
+        j += 1
+    return out
+
+
+def anchors(series, now, step, end):
+    """The grids planned on: through now, and through the first boundary after now (when now is off one)."""
+    out = [None]
+    bs = boundaries(series, step, now, now + step)
+    if bs and bs[0] < min(end, now + step) - 1e-3:
+        out.append(bs[0])
     return out
 
 
@@ -56,27 +83,34 @@ def split(D, step):
 
 
 def flexible_start(series, now, step, D, N, end, energy):
-    """min over starts now + k*step (k*step <= N, job inside [now, end)) -> (cost, start)."""
+    """min over starts now + k*step (k*step <= N) and boundaries in (now, now + N], job inside [now, end) -> (cost, start)."""
     m, rho = split(D, step)
     best = (math.inf, None)
-    k = 0
-    while k * step <= N + 1e-6:
-        s = now + k * step
+    starts = sorted(set([now + k * step for k in range(int(N / step + 1e-9) + 1)]
+                        + boundaries(series, step, now, now + N)))
+    for s in starts:
         if s + D > end + 1e-6:
-            break
+            continue
         pieces = [(s + i * step, s + (i + 1) * step) for i in range(m)]
         if rho:
             pieces.append((s + m * step, s + m * step + rho))
         c = piece_cost(series, pieces, energy)
         if c < best[0] - 1e-12:
             best = (c, s)
-        k += 1
     return best
 
 
 def pause_resume(series, now, step, D, end, energy, *, idle_w=0.0, min_run=0.0, max_pauses=None, limit=3_000_000):
-    """Exhaustive Pause & Resume on the grid -> (cost, chunks) (chunks: list of [start, end])."""
-    cells = grid(now, step, end)
+    """Exhaustive Pause & Resume on both grids -> (cost, chunks) (chunks: list of [start, end])."""
+    best = (math.inf, None)
+    for anchor in anchors(series, now, step, end):
+        c = _pause_resume_on(grid(now, step, end, anchor), series, step, D, energy, idle_w, min_run, max_pauses, limit)
+        if c[0] < best[0] - 1e-12:
+            best = c
+    return best
+
+
+def _pause_resume_on(cells, series, step, D, energy, idle_w, min_run, max_pauses, limit):
     m, rho = split(D, step)
     L = min(min_run or 0.0, D)
     full = [i for i, (a, b) in enumerate(cells) if b - a >= step - 1e-6]

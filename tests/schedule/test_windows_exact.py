@@ -28,20 +28,20 @@ def _check(s, now, D, N, *, prof=None, idle_w=0.0, min_run=None, max_pauses=None
     prof = prof or Profile.flat(1000, D)
     energy = prof.energy
     end = min(now + D + N, d.end) if end is None else end
-    c = cells(d, now, end)
-    fs = windows.flexible_start(c, d, D, N, prof)
+    fs = windows.best_flexible_start(d, now, end, D, N, prof)
     b_fs = bf.flexible_start(s, now, step, D, N, end, energy)
     assert (fs is None) == (b_fs[1] is None)
     if fs is not None:
         assert fs.total_g == pytest.approx(b_fs[0], rel=1e-9)
         assert fs.pauses == 0 and fs.end - fs.start == pytest.approx(D)
         assert fs.start - now <= N + 1e-6
-    pr = windows.pause_resume(c, d, D, prof, idle_w=idle_w, min_run_s=min_run, max_pauses=max_pauses)
+        assert sum(windows.evaluate(d, fs.anchor, step, fs.slots, prof)) == pytest.approx(fs.total_g, rel=1e-9)
+    pr = windows.best_pause_resume(d, now, end, D, prof, idle_w=idle_w, min_run_s=min_run, max_pauses=max_pauses)
     b_pr = bf.pause_resume(s, now, step, D, end, energy, idle_w=idle_w, min_run=min_run or 0.0, max_pauses=max_pauses)
     assert (pr is None) == (b_pr[1] is None)
     if pr is not None:
         assert pr.total_g == pytest.approx(b_pr[0], rel=1e-9, abs=1e-12)
-        run, idle = windows.evaluate(d, now, step, pr.slots, prof, idle_w)
+        run, idle = windows.evaluate(d, pr.anchor, step, pr.slots, prof, idle_w)
         assert run + idle == pytest.approx(pr.total_g, rel=1e-9, abs=1e-12)
         assert sum(b - a for a, b in pr.slots) == pytest.approx(D)
         assert pr.slots[0][0] >= now - 1e-6 and pr.slots[-1][1] <= end + 1e-6
@@ -67,8 +67,7 @@ def test_real_zone_against_brute_force(hourly_dir, zone):
         now = s.t[i] + rng.choice([0.0, 0.0, 1200.0])  # on and off the hour
         # Flexible Start over Dodge's 8 windows for a 6 h job
         for N in (6 * H, 12 * H, 18 * H, 24 * H, 0.25 * 6 * H, 0.5 * 6 * H, 0.75 * 6 * H, 6 * H):
-            c = cells(d, now, now + 6 * H + N)
-            fs = windows.flexible_start(c, d, 6 * H, N, Profile.flat(1000, 6 * H))
+            fs = windows.best_flexible_start(d, now, now + 6 * H + N, 6 * H, N, Profile.flat(1000, 6 * H))
             b = bf.flexible_start(s, now, H, 6 * H, N, now + 6 * H + N, bf.flat(1000))
             assert fs.total_g == pytest.approx(b[0], rel=1e-9)
             n_checked += 1

@@ -3,9 +3,12 @@
 Planning needs the intensity integral over arbitrary spans in O(1): a ``Dense`` series holds
 one value per step from ``t0`` with prefix sums. Gaps in the input are filled by linear
 interpolation between the known neighbours and reported (a plan never silently invents a
-value). Cells are the planner's unit of choice: ``step``-long spans anchored at the
-planning time ``now`` (so "start now" is always a candidate, as in Dodge et al.); a cell
-straddling two forecast intervals gets their time-weighted mean.
+value). Cells are the planner's unit of choice: ``step``-long spans anchored at a grid point.
+A plan is made on two grids and the cheaper kept (``grids``): one anchored at the planning
+time ``now`` (so "start now" is always a candidate, as in Dodge et al.; a cell straddling two
+forecast intervals gets their time-weighted mean), and one anchored at the forecast's own
+interval boundaries (cells are whole forecast intervals, after a shorter first cell from
+``now`` to the first boundary), so a clean interval is used from its first second.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from ..errors import UsageError
 from ..series import Series
 
 EPS = 1e-6
+ALIGN_EPS = 1e-3  # s: a planning time this close to a forecast boundary is on it
 
 
 @dataclass(frozen=True)
@@ -108,30 +112,56 @@ def resample(d: Dense, step: float) -> Dense:
 
 @dataclass(frozen=True)
 class Cells:
-    """Planning cells from ``now``: cell k spans [starts[k], starts[k] + lengths[k])."""
+    """Planning cells from ``now``: cell k spans [starts[k], starts[k] + lengths[k]).
+
+    Cell boundaries are ``anchor + k*step``; with ``anchor > now`` the first cell is the
+    shorter [now, anchor).
+    """
 
     now: float
     step: float
     starts: tuple[float, ...]
     lengths: tuple[float, ...]
     mean: tuple[float, ...]  # g/kWh over the cell
+    anchor: float  # a grid point: now, or the first forecast boundary after it
 
     def __len__(self) -> int:
         return len(self.starts)
 
 
-def cells(d: Dense, now: float, end: float, step: float | None = None) -> Cells:
-    """Cells of ``step`` (default: the series step) covering [now, end); the last may be shorter."""
+def cells(d: Dense, now: float, end: float, step: float | None = None, anchor: float | None = None) -> Cells:
+    """Cells of ``step`` (default: the series step) covering [now, end), on the grid through
+    ``anchor`` (default ``now``; otherwise in [now, now + step)); the first and last may be shorter."""
     step = float(step or d.step)
+    anchor = now if anchor is None or anchor - now <= EPS else float(anchor)
     starts, lengths, mean = [], [], []
-    k = 0
-    while True:
-        a = now + k * step
-        if a >= end - EPS:
-            break
-        b = min(a + step, end)
+    a = now
+    k = 0 if anchor > now else 1  # the next grid point after a is anchor + k*step
+    while a < end - EPS:
+        nb = anchor + k * step
+        b = min(nb, end)
         starts.append(a)
         lengths.append(b - a)
         mean.append(d.mean(a, b))
+        a = nb
         k += 1
-    return Cells(now, step, tuple(starts), tuple(lengths), tuple(mean))
+    return Cells(now, step, tuple(starts), tuple(lengths), tuple(mean), anchor)
+
+
+def next_boundary(d: Dense, now: float) -> float:
+    """The first forecast interval boundary at or after ``now`` (``now`` itself within ALIGN_EPS)."""
+    u = (now - d.t0) / d.step
+    k = math.floor(u + ALIGN_EPS / d.step)
+    if now - (d.t0 + k * d.step) <= ALIGN_EPS:
+        return now
+    return d.t0 + (k + 1) * d.step
+
+
+def grids(d: Dense, now: float, end: float) -> list[Cells]:
+    """The planning grids over [now, end): anchored at ``now``, and, when ``now`` lies between two
+    forecast boundaries, anchored at the boundaries (whole forecast intervals)."""
+    out = [cells(d, now, end)]
+    b0 = next_boundary(d, now)
+    if b0 > now and b0 < end - EPS:
+        out.append(cells(d, now, end, anchor=b0))
+    return out

@@ -5,6 +5,8 @@ Window semantics follow DESIGN.md and Dodge et al.: with ``within=N`` Flexible S
 anywhere in [now, now + N]; Pause & Resume places the job's pieces in [now, now + N + D]. A
 deadline (``by``) caps both so the job ends by then. The baseline is "start now, here": the
 first region given, run at once and without pauses, under the same forecast and power.
+Plans are made on two grids, anchored at ``now`` and at the forecast's interval boundaries
+(``grid.grids``), so a job can start exactly when a clean forecast interval begins.
 """
 from __future__ import annotations
 
@@ -309,14 +311,14 @@ def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region
             n_eff = max(0.0, known_end - t_now - D)
             notes.append(f"{r}: window limited to the forecast horizon ({iso(known_end)}): planned within the first "
                          f"{format_duration(n_eff)} of the {format_duration(N)} window")
-        c = cells(d, t_now, t_now + D + n_eff)
+        end = t_now + D + n_eff
         if r == here:
-            b = windows.flexible_start(c, d, D, 0.0, profile)
+            b = windows.flexible_start(cells(d, t_now, t_now + D), d, D, 0.0, profile)
             baseline = b.total_g if b else None
         if policy == "pause-resume":
-            pl = windows.pause_resume(c, d, D, profile, idle_w=idle_w or 0.0, min_run_s=L, max_pauses=max_pauses)
+            pl = windows.best_pause_resume(d, t_now, end, D, profile, idle_w=idle_w or 0.0, min_run_s=L, max_pauses=max_pauses)
         else:
-            pl = windows.flexible_start(c, d, D, n_eff, profile)
+            pl = windows.best_flexible_start(d, t_now, end, D, n_eff, profile)
         if pl is None:
             plans.append(RegionPlan(r, None, None, (), None, reason="the known forecast cannot hold the job"))
             continue

@@ -1,15 +1,18 @@
 """The two time policies of Dodge et al. (2022), exact on the planning grid.
 
-Model (documented in docs/schedule.md): time is cut into cells of the forecast's step anchored
-at ``now`` (Dodge et al.: "all possible start times, in 5 minute increments"). A job of
+Model (documented in docs/schedule.md): time is cut into cells of the forecast's step on a
+grid (``grid.grids``): anchored at ``now`` (Dodge et al.: "all possible start times, in 5 minute
+increments"), or at the forecast's interval boundaries after a shorter first cell [now, first
+boundary). Each policy is planned on both grids and the cheaper plan kept (``best_*``). A job of
 duration D = m*step + rho runs m whole cells and, when rho > 0, one piece of length rho at
 the beginning or the end of a further cell. A piece costs its energy (the job's energy over
 the job time it covers; a flat profile by default) times the cell's mean intensity. Pausing
 costs ``idle_w`` times the intensity of the paused time between the job's first start and its
 end (Dodge et al. counted pauses as free).
 
-- Flexible Start: start at now + k*step, k*step <= N, run to completion. A sliding window
-  gives every candidate's cost in O(n) (flat profile; O(n*m) for a measured profile).
+- Flexible Start: start at a cell's start (now + k*step, or a forecast boundary) no later than
+  now + N, run to completion. A sliding window gives every candidate's cost in O(n) (flat
+  profile; O(n*m) for a measured profile).
 - Pause & Resume: pieces anywhere in [now, now + D + N]. Flat, free pauses, no constraints:
   the m cheapest cells plus the cheapest remaining rho piece (exact, O(n log n)). With a
   minimum run length per chunk, a maximum number of pauses, idle power or a measured profile:
@@ -22,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .grid import EPS, Cells, Dense
+from .grid import EPS, Cells, Dense, grids
 from .profile import Profile
 
 K = 1 / 3.6e6  # g per (J * g/kWh): 1 kWh = 3.6e6 J
@@ -36,6 +39,7 @@ class Placement:
     slots: tuple[tuple[float, float], ...]
     run_g: float
     idle_g: float = 0.0
+    anchor: float | None = None  # the planning grid's anchor (``evaluate`` costs the slots on it)
 
     @property
     def total_g(self) -> float:
@@ -82,11 +86,12 @@ def merge(pieces: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
     return tuple((a, b) for a, b in out)
 
 
-def evaluate(dense: Dense, now: float, step: float, slots, profile: Profile, idle_w: float = 0.0) -> tuple[float, float]:
+def evaluate(dense: Dense, anchor: float, step: float, slots, profile: Profile, idle_w: float = 0.0) -> tuple[float, float]:
     """Cost (run g, idle g) of run intervals under the planning model; the reference for every number shown.
 
-    Each interval is cut at cell boundaries (cells anchored at ``now``); a piece's energy is
-    the profile's energy over the job time it covers, times the piece's mean intensity.
+    Each interval is cut at the boundaries of its planning grid (``anchor + k*step``: ``now``, or a
+    forecast boundary); a piece's energy is the profile's energy over the job time it covers,
+    times the piece's mean intensity.
     """
     run = idle = 0.0
     tau = 0.0
@@ -94,10 +99,10 @@ def evaluate(dense: Dense, now: float, step: float, slots, profile: Profile, idl
     for a, b in slots:
         x = a
         while x < b - 1e-9:
-            k = math.floor((x - now) / step + 1e-9)
-            y = min(b, now + (k + 1) * step)
+            k = math.floor((x - anchor) / step + 1e-9)
+            y = min(b, anchor + (k + 1) * step)
             if y <= x + 1e-9:
-                y = min(b, now + (k + 2) * step)
+                y = min(b, anchor + (k + 2) * step)
             ln = y - x
             run += K * profile.energy(tau, tau + ln) * dense.mean(x, y)
             tau += ln
@@ -110,11 +115,14 @@ def evaluate(dense: Dense, now: float, step: float, slots, profile: Profile, idl
 
 # -- Flexible Start ------------------------------------------------------------------------
 def flexible_start(c: Cells, dense: Dense, duration_s: float, window_s: float, profile: Profile) -> Placement | None:
-    """Cheapest start now + k*step with k*step <= window_s; earliest on ties."""
+    """Cheapest start at a cell's start no later than now + window_s; earliest on ties."""
     r = c.step
     n = len(c)
     m, rho = split(duration_s, r)
-    kmax = int(math.floor(window_s / r + 1e-9))
+    last = c.now + window_s + 1e-5
+    kmax = n - 1
+    while kmax >= 0 and c.starts[kmax] > last:
+        kmax -= 1
     need = m + (1 if rho > 0 else 0)
     full = [ln >= r - EPS for ln in c.lengths]
     best_k, best = -1, INF
@@ -162,7 +170,7 @@ def flexible_start(c: Cells, dense: Dense, duration_s: float, window_s: float, p
     if best_k < 0:
         return None
     s = c.starts[best_k]
-    return Placement(((s, s + duration_s),), best, 0.0)
+    return Placement(((s, s + duration_s),), best, 0.0, c.anchor)
 
 
 # -- Pause & Resume: greedy (flat profile, free pauses, no constraints) --------------------
@@ -218,7 +226,7 @@ def pause_resume_greedy(c: Cells, dense: Dense, duration_s: float, profile: Prof
     pieces = [(c.starts[i], c.starts[i] + r) for i in chosen]
     if rho_piece:
         pieces.append(rho_piece)
-    return Placement(merge(pieces), K * p * cost, 0.0)
+    return Placement(merge(pieces), K * p * cost, 0.0, c.anchor)
 
 
 # -- Pause & Resume: exact dynamic programme -----------------------------------------------
@@ -370,15 +378,15 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                         v = K * er[j] * gb_i
                         if j != m:
                             v += pzb_i + off1_r[j]
-                        if better(v, best):
+                        if v < best and better(v, best):
                             best, code = v, 2
                     v = pz_i + off1[j]
-                    if better(v, best):
+                    if v < best and better(v, best):
                         best, code = v, 3
                     v_b = INF
                     if on_b is not None and j + q23 <= m:
                         v_b = K * er[j] * ge_i + pze_i + (c_b if flat is not None else chunk(i + 1, j, 1, q23)) + on_b[j + q23]
-                        if better(v_b, best):
+                        if v_b < best and better(v_b, best):
                             best, code = v_b, 5
                     on[j], con[j] = best, code
                     # paused: open a chunk (A: q cells; B: rho at the end of cell i, then q23 cells;
@@ -388,22 +396,22 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                         v = (c_a if flat is not None else chunk(i, j, f, q)) + on_a[j + q]
                         if v < INF:
                             best, code = v, 1
-                    if better(v_b, best):
+                    if v_b < best and better(v_b, best):
                         best, code = v_b, 2
                     if off_c is not None and j + q23 <= m:
                         v = (c_c if flat is not None else chunk(i, j, 0, q23)) + K * er[j + q23] * gb[x]
                         if j + q23 != m:
                             v += pz_after_b[x] + off_c[j + q23]
-                        if better(v, best):
+                        if v < best and better(v, best):
                             best, code = v, 3
                     v = pz_i + off1[j]
-                    if better(v, best):
+                    if v < best and better(v, best):
                         best, code = v, 4
                     off[j], coff[j] = best, code
                 ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
         best, code = INF, 0
         for v, k in start_opts(i, 0, cr0, 0, False):
-            if better(v, best):
+            if v < best and better(v, best):
                 best, code = v, k
         if better(BEF[i + 1], best):
             best, code = BEF[i + 1], 4
@@ -463,8 +471,8 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             else:
                 return None
     slots = merge(pieces)
-    run, idle = evaluate(dense, c.now, r, slots, profile, idle_w)
-    return Placement(slots, run, idle)
+    run, idle = evaluate(dense, c.anchor, r, slots, profile, idle_w)
+    return Placement(slots, run, idle, c.anchor)
 
 
 def pause_resume(c: Cells, dense: Dense, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
@@ -473,3 +481,29 @@ def pause_resume(c: Cells, dense: Dense, duration_s: float, profile: Profile, *,
     if profile.flat_w is not None and not idle_w and not min_run_s and max_pauses is None:
         return pause_resume_greedy(c, dense, duration_s, profile)
     return pause_resume_dp(c, dense, duration_s, profile, idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
+
+
+# -- both grids ----------------------------------------------------------------------------
+def _pick(plans) -> Placement | None:
+    """The cheapest plan; on a tie (within rounding) the one with fewer pauses, then the earliest start."""
+    best = None
+    for p in plans:
+        if p is None:
+            continue
+        if best is None or better(p.total_g, best.total_g) or (
+                not better(best.total_g, p.total_g) and (p.pauses, p.start) < (best.pauses, best.start)):
+            best = p
+    return best
+
+
+def best_flexible_start(dense: Dense, now: float, end: float, duration_s: float, window_s: float,
+                        profile: Profile) -> Placement | None:
+    """Flexible Start over [now, end) on both planning grids: starts at now + k*step and at forecast boundaries."""
+    return _pick(flexible_start(c, dense, duration_s, window_s, profile) for c in grids(dense, now, end))
+
+
+def best_pause_resume(dense: Dense, now: float, end: float, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
+                      min_run_s: float | None = None, max_pauses: int | None = None) -> Placement | None:
+    """Pause & Resume over [now, end) on both planning grids; the cheaper plan."""
+    return _pick(pause_resume(c, dense, duration_s, profile, idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
+                 for c in grids(dense, now, end))
