@@ -86,38 +86,60 @@ def main(args) -> int:
     return 0
 
 
+def span(seconds: float, minutes: bool = False) -> str:
+    """A duration without its zero parts ('2 h', '5 h 2 min', '2 min 23 s'); ``minutes``: rounded to the minute."""
+    if seconds < 59.5 and not (minutes and seconds >= 30):
+        return f"{seconds:.0f} s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f} s"
+    total = int(round(seconds / 60)) * 60 if minutes else int(round(seconds))
+    m, sec = divmod(total, 60)
+    h, m = divmod(m, 60)
+    d, h = divmod(h, 24)
+    parts = [f"{v} {u}" for v, u in ((d, "d"), (h, "h"), (m, "min"), (sec, "s")) if v]
+    return " ".join(parts) or "0 s"
+
+
+def _about(seconds: float) -> str:
+    """A span measured from the planning time: its seconds are an artifact of when the command ran
+    (rounded to the minute from 10 min on)."""
+    return span(seconds, minutes=seconds >= 600)
+
+
 def _ago(s: float | None) -> str:
-    from ..units import format_duration
-
-    return "age unknown" if s is None else f"{format_duration(s)} old"
+    return "age unknown" if s is None else f"{_about(s)} old"
 
 
-def _t(ts: float) -> str:
+def _t(ts: float, seconds: bool = False) -> str:
+    """A clock time in UTC, to the nearest minute (to the second when ``seconds``)."""
     from datetime import datetime, timezone
 
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if seconds:
+        return datetime.fromtimestamp(round(ts), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(round(ts / 60) * 60, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def format_plan(plan) -> str:
-    from ..units import format_duration, format_mass_g
+    """The human summary. Times are shown to the minute (plans start on the forecast's interval
+    boundaries or at the planning time, whose seconds mean nothing), to the second only for a
+    forecast resolved below a minute; spans leave out their zero parts."""
+    from ..units import format_mass_g
 
     lines = []
     if not plan.available:
         lines.append(f"wattwise: {'; '.join(plan.notes)}")
         return "\n".join(lines)
-    pol = {"now": "start now", "flexible-start": f"flexible start within +{format_duration(plan.window_s)}",
-           "pause-resume": f"pause & resume within +{format_duration(plan.window_s)} of its duration"}[plan.policy]
+    pol = {"now": "start now", "flexible-start": f"flexible start within +{span(plan.window_s)}",
+           "pause-resume": f"pause & resume within +{span(plan.window_s)} of its duration"}[plan.policy]
     f = plan.forecast
     src = f"{f.source}, {f.method}, {_ago(f.age_s(plan.planned_at))} ({f.issued_basis})" if f else "none"
-    lines.append(f"Plan for a {format_duration(plan.duration_s)} job in {plan.region} ({pol}; forecast: {src})")
+    secs = bool(f) and f.dense.step % 60 != 0
+    lines.append(f"Plan for a {span(plan.duration_s)} job in {plan.region} ({pol}; forecast: {src})")
     prev = None
     for a, b in plan.slots:
         if prev is not None:
-            lines.append(f"  pause  {_t(prev)} -> {_t(a)}  ({format_duration(a - prev)})")
-        lines.append(f"  run    {_t(a)} -> {_t(b)}  ({format_duration(b - a)})")
+            lines.append(f"  pause  {_t(prev, secs)} -> {_t(a, secs)}  ({span(a - prev)})")
+        lines.append(f"  run    {_t(a, secs)} -> {_t(b, secs)}  ({span(b - a)})")
         prev = b
-    if plan.wait_s > 0:
-        lines.append(f"  starts in {format_duration(plan.wait_s)}")
+    lines.append(f"  starts in {_about(plan.wait_s)}" if plan.wait_s > 0 else "  starts now")
     est = "estimate: " + plan.profile
     lines.append(f"  planned emissions    {format_mass_g(plan.emissions_g)}  ({est})")
     if plan.idle_g:
@@ -131,7 +153,7 @@ def format_plan(plan) -> str:
             lines.append(f"  region {a.region:<12} no plan: {a.reason}")
         else:
             sv = a.to_dict(plan.baseline_emissions_g)["savings_pct"]
-            lines.append(f"  region {a.region:<12} {format_mass_g(a.emissions_g)} from {_t(a.start)}"
+            lines.append(f"  region {a.region:<12} {format_mass_g(a.emissions_g)} from {_t(a.start, secs)}"
                          + (f" ({sv:+.1f} % saved)" if sv is not None else "") + (" <- chosen" if a.region == plan.region else ""))
     for n in plan.notes:
         lines.append(f"  note: {n}")

@@ -336,6 +336,11 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                 out.append((v, 3))
         return out
 
+    # ties: values within tol (1e-9 of the largest possible plan cost: rounding) keep the earlier
+    # option; one absolute tolerance instead of better()'s relative one keeps the hot loop lean
+    e_max = flat * duration_s if flat is not None else profile.energy(0.0, duration_s)
+    i_max = max((abs(x) for x in mean), default=0.0)
+    tol = 1e-9 * max(1.0, K * abs(e_max) * i_max + iw * i_max * sum(c.lengths))
     for i in range(n - 1, -1, -1):
         # the same recurrences as start_opts/v_on/v_off, inlined: this loop is the hot path
         full_i, rok_i, pz_i, mean_i = full[i], rho_ok[i], pz[i], mean[i]
@@ -378,15 +383,15 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                         v = K * er[j] * gb_i
                         if j != m:
                             v += pzb_i + off1_r[j]
-                        if v < best and better(v, best):
+                        if v < best - tol:
                             best, code = v, 2
                     v = pz_i + off1[j]
-                    if v < best and better(v, best):
+                    if v < best - tol:
                         best, code = v, 3
                     v_b = INF
                     if on_b is not None and j + q23 <= m:
                         v_b = K * er[j] * ge_i + pze_i + (c_b if flat is not None else chunk(i + 1, j, 1, q23)) + on_b[j + q23]
-                        if v_b < best and better(v_b, best):
+                        if v_b < best - tol:
                             best, code = v_b, 5
                     on[j], con[j] = best, code
                     # paused: open a chunk (A: q cells; B: rho at the end of cell i, then q23 cells;
@@ -396,24 +401,24 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                         v = (c_a if flat is not None else chunk(i, j, f, q)) + on_a[j + q]
                         if v < INF:
                             best, code = v, 1
-                    if v_b < best and better(v_b, best):
+                    if v_b < best - tol:
                         best, code = v_b, 2
                     if off_c is not None and j + q23 <= m:
                         v = (c_c if flat is not None else chunk(i, j, 0, q23)) + K * er[j + q23] * gb[x]
                         if j + q23 != m:
                             v += pz_after_b[x] + off_c[j + q23]
-                        if v < best and better(v, best):
+                        if v < best - tol:
                             best, code = v, 3
                     v = pz_i + off1[j]
-                    if v < best and better(v, best):
+                    if v < best - tol:
                         best, code = v, 4
                     off[j], coff[j] = best, code
                 ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
         best, code = INF, 0
         for v, k in start_opts(i, 0, cr0, 0, False):
-            if v < best and better(v, best):
+            if v < best - tol:
                 best, code = v, k
-        if better(BEF[i + 1], best):
+        if BEF[i + 1] < best - tol:
             best, code = BEF[i + 1], 4
         BEF[i], CBEF[i] = best, code
 
