@@ -341,6 +341,7 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
     e_max = flat * duration_s if flat is not None else profile.energy(0.0, duration_s)
     i_max = max((abs(x) for x in mean), default=0.0)
     tol = 1e-9 * max(1.0, K * abs(e_max) * i_max + iw * i_max * sum(c.lengths))
+    fast = F == 0 and flat is not None
     for i in range(n - 1, -1, -1):
         # the same recurrences as start_opts/v_on/v_off, inlined: this loop is the hot path
         full_i, rok_i, pz_i, mean_i = full[i], rho_ok[i], pz[i], mean[i]
@@ -369,6 +370,28 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                 on_a = ON[i + q][f][cn] if can and ok_a else None
                 on_b = ON[i + 1 + q23][1][cn] if can and ok_b and f == 0 else None
                 off_c = OFF[x + 1][1][cn] if can and ok_c and f == 0 else None
+                if fast:  # the loop below with rho = 0 and a flat profile (only options 1, 3 and A, 4 exist)
+                    run_i = K * flat * r * mean_i
+                    for j in range(lo, min(hi, m - 1) + 1):
+                        stay = pz_i + off1[j]
+                        best, code = INF, 0
+                        if full_i:
+                            v = run_i + on1[j + 1]
+                            if v < INF:
+                                best, code = v, 1
+                        if stay < best - tol:
+                            best, code = stay, 3
+                        on[j], con[j] = best, code
+                        best, code = INF, 0
+                        if on_a is not None and j + q <= m:
+                            v = c_a + on_a[j + q]
+                            if v < INF:
+                                best, code = v, 1
+                        if stay < best - tol:
+                            best, code = stay, 4
+                        off[j], coff[j] = best, code
+                    ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
+                    continue
                 # reachable (j <= i whole cells done) and finishable (m - j <= n - i) states only
                 for j in range(lo, hi + 1):
                     if j == m and f == F:
