@@ -104,15 +104,21 @@ def pause_resume(series, now, step, D, end, energy, *, idle_w=0.0, min_run=0.0, 
     """Exhaustive Pause & Resume on both grids -> (cost, chunks) (chunks: list of [start, end])."""
     best = (math.inf, None)
     for anchor in anchors(series, now, step, end):
-        c = _pause_resume_on(grid(now, step, end, anchor), series, step, D, energy, idle_w, min_run, max_pauses, limit)
-        if c[0] < best[0] - 1e-12:
-            best = c
+        cells = grid(now, step, end, anchor)
+        tries = [(cells, [], D)]
+        if anchor is not None and len(cells) > 1 and D - (cells[0][1] - cells[0][0]) >= 1e-3:
+            # the job may first run all of [now, anchor), then the rest as whole cells + one piece
+            tries.append((cells[1:], [cells[0]], D - (cells[0][1] - cells[0][0])))
+        for cs, head, rest in tries:
+            c = _pause_resume_on(cs, head, series, step, rest, min(min_run or 0.0, D), energy, idle_w, max_pauses, limit)
+            if c[0] < best[0] - 1e-12:
+                best = c
     return best
 
 
-def _pause_resume_on(cells, series, step, D, energy, idle_w, min_run, max_pauses, limit):
+def _pause_resume_on(cells, head, series, step, D, L, energy, idle_w, max_pauses, limit):
+    """Every choice of m whole cells + one rho piece (D = m*step + rho), after the ``head`` pieces."""
     m, rho = split(D, step)
-    L = min(min_run or 0.0, D)
     full = [i for i, (a, b) in enumerate(cells) if b - a >= step - 1e-6]
     best = (math.inf, None)
     count = 0
@@ -130,7 +136,7 @@ def _pause_resume_on(cells, series, step, D, energy, idle_w, min_run, max_pauses
             assert count < limit, "instance too large for brute force"
             if ro is not None and ro[0] in combo:
                 continue
-            pieces = [cells[i] for i in combo] + ([ro[1]] if ro else [])
+            pieces = list(head) + [cells[i] for i in combo] + ([ro[1]] if ro else [])
             ch = chunks(pieces)
             if max_pauses is not None and len(ch) - 1 > max_pauses:
                 continue

@@ -136,7 +136,7 @@ def format_plan(plan) -> str:
     prev = None
     for a, b in plan.slots:
         if prev is not None:
-            lines.append(f"  pause  {_t(prev, secs)} -> {_t(a, secs)}  ({span(a - prev)})")
+            lines.append(f"  pause  {_t(prev, secs)} -> {_t(a, secs)}  ({_about(a - prev) if not secs else span(a - prev)})")
         lines.append(f"  run    {_t(a, secs)} -> {_t(b, secs)}  ({span(b - a)})")
         prev = b
     lines.append(f"  starts in {_about(plan.wait_s)}" if plan.wait_s > 0 else "  starts now")

@@ -128,6 +128,10 @@ class Cells:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def rest(self) -> "Cells":
+        """The cells after the first (what is left once the job has run the first one whole)."""
+        return Cells(self.now, self.step, self.starts[1:], self.lengths[1:], self.mean[1:], self.anchor)
+
 
 def cells(d: Dense, now: float, end: float, step: float | None = None, anchor: float | None = None) -> Cells:
     """Cells of ``step`` (default: the series step) covering [now, end), on the grid through

@@ -61,6 +61,18 @@ class Profile:
             return self.flat_w * (min(b, self.duration_s) - max(a, 0.0)) if b > a else 0.0
         return self.cumulative(b) - self.cumulative(a)
 
+    def after(self, offset_s: float) -> "Profile":
+        """The rest of the job once ``offset_s`` of job time has run, on its own job-time axis from 0."""
+        if offset_s <= 0:
+            return self
+        d = max(0.0, self.duration_s - offset_s)
+        if self.flat_w is not None:
+            return Profile(d, (0.0, d), (0.0, self.flat_w * d), self.source, self.assumed, self.flat_w)
+        e0 = self.cumulative(offset_s)
+        kt = (0.0,) + tuple(t - offset_s for t in self.knots_t if t > offset_s)
+        ke = (0.0,) + tuple(e - e0 for t, e in zip(self.knots_t, self.knots_e) if t > offset_s)
+        return Profile(d, kt, ke, self.source, self.assumed, None)
+
     def stretched(self, duration_s: float) -> "Profile":
         """The same shape over another duration (energy scales with time: same power curve, rescaled)."""
         if abs(duration_s - self.duration_s) < 1e-9:

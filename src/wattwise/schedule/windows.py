@@ -174,11 +174,18 @@ def flexible_start(c: Cells, dense: Dense, duration_s: float, window_s: float, p
 
 
 # -- Pause & Resume: greedy (flat profile, free pauses, no constraints) --------------------
-def pause_resume_greedy(c: Cells, dense: Dense, duration_s: float, profile: Profile) -> Placement | None:
+def pause_resume_greedy(c: Cells, dense: Dense, duration_s: float, profile: Profile, head: bool = False) -> Placement | None:
+    """The m cheapest whole cells and the cheapest rho piece; with ``head``, after running the first cell whole."""
+    p = profile.flat_w if profile.flat_w is not None else profile.mean_power_w
+    head_piece, head_cost = None, 0.0
+    if head:
+        head_piece = (c.starts[0], c.starts[0] + c.lengths[0])
+        head_cost = c.lengths[0] * c.mean[0]
+        duration_s -= c.lengths[0]
+        c = c.rest()
     r = c.step
     n = len(c)
     m, rho = split(duration_s, r)
-    p = profile.flat_w if profile.flat_w is not None else profile.mean_power_w
     fulls = sorted((c.mean[i], i) for i in range(n) if c.lengths[i] >= r - EPS)
     if len(fulls) < m:
         return None
@@ -221,28 +228,41 @@ def pause_resume_greedy(c: Cells, dense: Dense, duration_s: float, profile: Prof
         b = dense.mean(s, s + rho)
         e = dense.mean(s + ln - rho, s + ln)
         if abs(b - e) <= 1e-12 * max(1.0, abs(b)):
-            side = "b" if (x - 1) in sel or (x + 1) not in sel else "e"
+            side = "b" if (x - 1) in sel or (x == 0 and head) or (x + 1) not in sel else "e"
         rho_piece = (s, s + rho) if side == "b" else (s + ln - rho, s + ln)
     pieces = [(c.starts[i], c.starts[i] + r) for i in chosen]
     if rho_piece:
         pieces.append(rho_piece)
-    return Placement(merge(pieces), K * p * cost, 0.0, c.anchor)
+    if head_piece:
+        pieces.append(head_piece)
+    return Placement(merge(pieces), K * p * (cost + head_cost), 0.0, c.anchor)
 
 
 # -- Pause & Resume: exact dynamic programme -----------------------------------------------
 def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
-                    min_run_s: float | None = None, max_pauses: int | None = None) -> Placement | None:
+                    min_run_s: float | None = None, max_pauses: int | None = None, head: bool = False) -> Placement | None:
     """Exact over the cell model with min run per chunk, max pauses, idle power and any profile.
 
     States after cell i: j whole cells done, f = rho piece done, cr = chunks still allowed,
     phase before-start / paused / running (a running state's chunk is already >= min run).
     A chunk is opened with its minimum length in one step, so every chunk meets the minimum.
+    With ``head`` the job first runs the first cell whole (the rest of the current forecast
+    interval); the tables then plan the rest of the job over the remaining cells, and the
+    first chunk continues from that head.
     """
+    full_profile = profile
+    head_s = 0.0
+    if head:
+        head_s = c.lengths[0]
+        head_piece = (c.starts[0], c.starts[0] + head_s)
+        duration_s -= head_s
+        profile = profile.after(head_s)
+        c = c.rest()
     r = c.step
     n = len(c)
     m, rho = split(duration_s, r)
     F = 1 if rho > 0 else 0
-    L = min(float(min_run_s or 0.0), duration_s)
+    L = min(float(min_run_s or 0.0), duration_s + head_s)
 
     def cells_for(x: float) -> int:
         return max(0, math.ceil(x / r - 1e-9))
@@ -445,7 +465,29 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             best, code = BEF[i + 1], 4
         BEF[i], CBEF[i] = best, code
 
-    if BEF[0] == INF:
+    if head:
+        # the first chunk is already open with head_s run: continue it to the minimum run
+        # (6: it has it, run on; 7: qh whole cells; 8: q23h whole cells, then the rho piece)
+        cn0 = cr0 if unlimited else cr0 - 1
+        qh = cells_for(L - head_s)
+        q23h = cells_for(L - head_s - rho) if F else 0
+        opts = []
+        if qh == 0:
+            opts.append((v_on(0, 0, cn0, 0), 6))
+        elif qh <= m and all_full(0, qh):
+            opts.append((chunk(0, 0, 0, qh) + v_on(qh, 0, cn0, qh), 7))
+        if F and q23h <= m and q23h < n and all_full(0, q23h) and rho_ok[q23h]:
+            v = chunk(0, 0, 0, q23h) + K * er[q23h] * gb[q23h]
+            if not (q23h == m and F == 1):
+                v += pz_after_b[q23h] + v_off(q23h + 1, 1, cn0, q23h)
+            opts.append((v, 8))
+        top, hcode = INF, 0
+        for v, k in opts:
+            if v < top - tol:
+                top, hcode = v, k
+    else:
+        top = BEF[0]
+    if top == INF:
         return None
     # walk forward along the recorded choices
     pieces: list[tuple[float, float]] = []
@@ -456,6 +498,16 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             pieces.append((st[i + t], st[i + t] + r))
 
     phase, i, f, cr, j = "bef", 0, 0, cr0, 0
+    if head:
+        pieces.append(head_piece)
+        phase, cr = "on", cn0
+        if hcode == 7:
+            whole(0, qh)
+            i = j = qh
+        elif hcode == 8:
+            whole(0, q23h)
+            pieces.append((st[q23h], st[q23h] + rho))
+            phase, i, j, f = "off", q23h + 1, q23h, 1
     guard = 0
     while not (j == m and f == F):
         guard += 1
@@ -499,16 +551,17 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             else:
                 return None
     slots = merge(pieces)
-    run, idle = evaluate(dense, c.anchor, r, slots, profile, idle_w)
+    run, idle = evaluate(dense, c.anchor, r, slots, full_profile, idle_w)
     return Placement(slots, run, idle, c.anchor)
 
 
 def pause_resume(c: Cells, dense: Dense, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
-                 min_run_s: float | None = None, max_pauses: int | None = None) -> Placement | None:
-    """Pause & Resume: the greedy where it is exact, the dynamic programme otherwise."""
+                 min_run_s: float | None = None, max_pauses: int | None = None, head: bool = False) -> Placement | None:
+    """Pause & Resume: the greedy where it is exact, the dynamic programme otherwise (``head``: see the DP)."""
     if profile.flat_w is not None and not idle_w and not min_run_s and max_pauses is None:
-        return pause_resume_greedy(c, dense, duration_s, profile)
-    return pause_resume_dp(c, dense, duration_s, profile, idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
+        return pause_resume_greedy(c, dense, duration_s, profile, head)
+    return pause_resume_dp(c, dense, duration_s, profile, idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses,
+                           head=head)
 
 
 # -- both grids ----------------------------------------------------------------------------
@@ -532,6 +585,16 @@ def best_flexible_start(dense: Dense, now: float, end: float, duration_s: float,
 
 def best_pause_resume(dense: Dense, now: float, end: float, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
                       min_run_s: float | None = None, max_pauses: int | None = None) -> Placement | None:
-    """Pause & Resume over [now, end) on both planning grids; the cheaper plan."""
-    return _pick(pause_resume(c, dense, duration_s, profile, idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
-                 for c in grids(dense, now, end))
+    """Pause & Resume over [now, end) on both planning grids; the cheapest plan.
+
+    On the grid of forecast intervals the job may also begin by running the rest of the
+    current interval [now, first boundary) whole (a partial first slot starting now) and
+    continue in whole intervals.
+    """
+    kw = dict(idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
+    plans = []
+    for c in grids(dense, now, end):
+        plans.append(pause_resume(c, dense, duration_s, profile, **kw))
+        if c.anchor > now and len(c) > 1 and duration_s - c.lengths[0] >= 1e-3:
+            plans.append(pause_resume(c, dense, duration_s, profile, head=True, **kw))
+    return _pick(plans)
