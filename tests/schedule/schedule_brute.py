@@ -1,10 +1,11 @@
 """Brute-force references for the scheduler, written independently of wattwise.schedule.
 
-They enumerate every placement on the planning grids (cells of the series' step anchored at
-``now``, and cells that are the series' own intervals after a shorter first cell from ``now``
-to the first interval boundary; the job = m whole cells + one rho piece at a cell's start or
-end) and cost each piece with ``Series.mean_over`` (the series module, not the planner's prefix
-sums). Flexible Start tries every start on either grid: now + k*step and every boundary.
+They enumerate every placement on the planning grids and cost each piece with
+``Series.mean_over`` (the series module, not the planner's prefix sums). The grids: cells of
+one step from ``now``; and, when ``now`` falls inside a series interval, the series' own
+intervals (the first cut at ``now``). A job is m whole cells + one rho piece at a cell's start
+or end; on the interval grid it may also run the cut first cell whole and then the rest of
+the job that way. Flexible Start tries now + k*step and every boundary.
 """
 from __future__ import annotations
 
@@ -40,12 +41,20 @@ def boundaries(series, step, a, b):
     return out
 
 
-def anchors(series, now, step, end):
-    """The grids planned on: through now, and through the first boundary after now (when now is off one)."""
-    out = [None]
+def plan_grid(series, now, step, end):
+    """The cells planned on: through now when now is on a boundary, else [now, first boundary) then intervals."""
     bs = boundaries(series, step, now, now + step)
-    if bs and bs[0] < min(end, now + step) - 1e-3:
-        out.append(bs[0])
+    anchor = bs[0] if bs and bs[0] < now + step - 1e-3 else None
+    return grid(now, step, end, anchor)
+
+
+def cut(cells, a, b):
+    """[a, b) split at the cells' edges."""
+    out = []
+    for x, y in cells:
+        lo, hi = max(a, x), min(b, y)
+        if hi - lo > 1e-9:
+            out.append((lo, hi))
     return out
 
 
@@ -82,37 +91,46 @@ def split(D, step):
     return m, (0.0 if rho < 1e-3 else rho)
 
 
+def grids(series, now, step, end):
+    """The grids planned on: from now; and the intervals when now is off a boundary."""
+    out = [grid(now, step, end)]
+    b = plan_grid(series, now, step, end)
+    if b[0][1] - b[0][0] < step - 1e-6 and b != out[0]:
+        out.append(b)
+    return out
+
+
 def flexible_start(series, now, step, D, N, end, energy):
-    """min over starts now + k*step (k*step <= N) and boundaries in (now, now + N], job inside [now, end) -> (cost, start)."""
-    m, rho = split(D, step)
+    """min over starts now + k*step (k*step <= N) and every boundary in (now, now + N], each job cut
+    at its grid's cells, inside [now, end) -> (cost, start)."""
     best = (math.inf, None)
-    starts = sorted(set([now + k * step for k in range(int(N / step + 1e-9) + 1)]
-                        + boundaries(series, step, now, now + N)))
-    for s in starts:
+    gs = grids(series, now, step, end)
+    starts = [(now + k * step, gs[0]) for k in range(int(N / step + 1e-9) + 1)]
+    starts += [(b, gs[-1]) for b in boundaries(series, step, now, now + N)]
+    starts += [(now, gs[-1])]
+    for s, cells in starts:
         if s + D > end + 1e-6:
             continue
-        pieces = [(s + i * step, s + (i + 1) * step) for i in range(m)]
-        if rho:
-            pieces.append((s + m * step, s + m * step + rho))
-        c = piece_cost(series, pieces, energy)
+        c = piece_cost(series, cut(cells, s, s + D), energy)
         if c < best[0] - 1e-12:
             best = (c, s)
     return best
 
 
 def pause_resume(series, now, step, D, end, energy, *, idle_w=0.0, min_run=0.0, max_pauses=None, limit=3_000_000):
-    """Exhaustive Pause & Resume on both grids -> (cost, chunks) (chunks: list of [start, end])."""
+    """Exhaustive Pause & Resume on the planning grids, and on the interval grid after its whole
+    first cell -> (cost, chunks)."""
+    tries = []
+    for cells in grids(series, now, step, end):
+        tries.append((cells, [], D))
+        l0 = cells[0][1] - cells[0][0]
+        if len(cells) > 1 and l0 < step - 1e-6 and D - l0 > 1e-6:
+            tries.append((cells[1:], [cells[0]], D - l0))  # the rest of the current interval first
     best = (math.inf, None)
-    for anchor in anchors(series, now, step, end):
-        cells = grid(now, step, end, anchor)
-        tries = [(cells, [], D)]
-        if anchor is not None and len(cells) > 1 and D - (cells[0][1] - cells[0][0]) >= 1e-3:
-            # the job may first run all of [now, anchor), then the rest as whole cells + one piece
-            tries.append((cells[1:], [cells[0]], D - (cells[0][1] - cells[0][0])))
-        for cs, head, rest in tries:
-            c = _pause_resume_on(cs, head, series, step, rest, min(min_run or 0.0, D), energy, idle_w, max_pauses, limit)
-            if c[0] < best[0] - 1e-12:
-                best = c
+    for cs, head, rest in tries:
+        c = _pause_resume_on(cs, head, series, step, rest, min(min_run or 0.0, D), energy, idle_w, max_pauses, limit)
+        if c[0] < best[0] - 1e-12:
+            best = c
     return best
 
 

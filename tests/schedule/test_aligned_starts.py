@@ -9,7 +9,7 @@ import schedule_brute as bf
 from schedule_helpers import write_series
 
 from wattwise.schedule import schedule, windows
-from wattwise.schedule.grid import cells, densify, grids, next_boundary
+from wattwise.schedule.grid import cells, densify, next_boundary, plan_cells
 from wattwise.schedule.profile import Profile
 from wattwise.series import from_points
 
@@ -28,17 +28,17 @@ def _dip(n=48, clean=(9, 10), dirty=400.0):
     return [80.0 if k in clean else dirty + k for k in range(n)]
 
 
-def test_grids_anchor_at_now_and_at_the_first_boundary():
+def test_planning_cells_are_the_forecast_intervals_from_now():
     d = densify(_series(_dip()))
-    a, b = grids(d, NOW, NOW + 14 * H)
-    assert a.anchor == NOW and a.starts[:2] == (NOW, NOW + H)
-    assert b.anchor == T0 + 4 * H and b.starts[:3] == (NOW, T0 + 4 * H, T0 + 5 * H)
-    assert b.lengths[0] == pytest.approx(143.0) and b.lengths[1:-1] == (H,) * (len(b) - 2)
-    assert b.starts[-1] + b.lengths[-1] == pytest.approx(NOW + 14 * H)
-    # on a boundary (or within a millisecond of one) the two grids are one
-    assert len(grids(d, T0 + 4 * H, T0 + 10 * H)) == 1
-    assert next_boundary(d, T0 + 4 * H - 0.0004) == T0 + 4 * H - 0.0004
-    assert len(grids(d, T0 + 4 * H + 0.0004, T0 + 10 * H)) == 1
+    c = plan_cells(d, NOW, NOW + 14 * H)
+    assert c.anchor == T0 + 4 * H and c.starts[:3] == (NOW, T0 + 4 * H, T0 + 5 * H)
+    assert c.lengths[0] == pytest.approx(143.0) and c.lengths[1:-1] == (H,) * (len(c) - 2)
+    assert c.starts[-1] + c.lengths[-1] == pytest.approx(NOW + 14 * H)
+    assert c.mean[0] == 403.0  # the rest of the 03:00 interval, not a mix with the next
+    # on a boundary (or within a millisecond of one) they are the cells of Dodge et al.: whole steps from now
+    for now in (T0 + 4 * H, T0 + 4 * H - 0.0004, T0 + 4 * H + 0.0004):
+        assert next_boundary(d, now) == now
+        assert plan_cells(d, now, now + 6 * H).starts == cells(d, now, now + 6 * H).starts
 
 
 def test_flexible_start_begins_exactly_when_the_dip_does():
@@ -48,7 +48,7 @@ def test_flexible_start_begins_exactly_when_the_dip_does():
     fs = windows.best_flexible_start(d, NOW, end, 2 * H, 12 * H, Profile.flat(1000, 2 * H))
     assert fs.slots == ((T0 + 9 * H, T0 + 11 * H),)
     assert fs.total_g == pytest.approx(K * 1000 * 2 * H * 80)  # not a second in a dirty hour
-    # the grid anchored at now alone could only straddle the dip's edges
+    # cells of one step from now (the model before interval boundaries) could only straddle the dip's edges
     only_now = windows.flexible_start(cells(d, NOW, end), d, 2 * H, 12 * H, Profile.flat(1000, 2 * H))
     assert only_now.start in (NOW + 5 * H, NOW + 6 * H) and only_now.total_g > fs.total_g
     assert fs.total_g == pytest.approx(bf.flexible_start(s, NOW, H, 2 * H, 12 * H, end, bf.flat(1000))[0])
@@ -75,7 +75,7 @@ def test_fractional_job_partial_piece_sits_at_an_interval_edge():
 
 
 def test_start_now_is_still_a_candidate():
-    """The current interval is the cleanest: the plan starts now, on the grid anchored at now."""
+    """The current interval is the cleanest: the plan starts now and runs the rest of it first."""
     vals = [400.0] * 48
     vals[3] = 10.0  # 03:00-04:00, the interval we are in
     s = _series(vals)

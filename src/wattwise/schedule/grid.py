@@ -3,12 +3,12 @@
 Planning needs the intensity integral over arbitrary spans in O(1): a ``Dense`` series holds
 one value per step from ``t0`` with prefix sums. Gaps in the input are filled by linear
 interpolation between the known neighbours and reported (a plan never silently invents a
-value). Cells are the planner's unit of choice: ``step``-long spans anchored at a grid point.
-A plan is made on two grids and the cheaper kept (``grids``): one anchored at the planning
-time ``now`` (so "start now" is always a candidate, as in Dodge et al.; a cell straddling two
-forecast intervals gets their time-weighted mean), and one anchored at the forecast's own
-interval boundaries (cells are whole forecast intervals, after a shorter first cell from
-``now`` to the first boundary), so a clean interval is used from its first second.
+value). Cells are the planner's unit of choice: ``step``-long spans on a grid through an anchor.
+Plans use the forecast's own intervals (``plan_cells``): the first cell runs from ``now`` to
+the first interval boundary, shorter than the others when ``now`` falls inside an interval,
+so a job can start now or exactly when a clean interval begins. ``cells`` with the default
+anchor (``now``) gives cells of ``step`` from ``now``, which straddle two forecast intervals
+(time-weighted mean) when ``now`` is off the grid.
 """
 from __future__ import annotations
 
@@ -161,11 +161,7 @@ def next_boundary(d: Dense, now: float) -> float:
     return d.t0 + (k + 1) * d.step
 
 
-def grids(d: Dense, now: float, end: float) -> list[Cells]:
-    """The planning grids over [now, end): anchored at ``now``, and, when ``now`` lies between two
-    forecast boundaries, anchored at the boundaries (whole forecast intervals)."""
-    out = [cells(d, now, end)]
-    b0 = next_boundary(d, now)
-    if b0 > now and b0 < end - EPS:
-        out.append(cells(d, now, end, anchor=b0))
-    return out
+def plan_cells(d: Dense, now: float, end: float) -> Cells:
+    """The planning cells over [now, end): the forecast's own intervals, the first one cut at ``now``
+    when ``now`` lies between two boundaries (so ``starts[0] == now`` always)."""
+    return cells(d, now, end, anchor=next_boundary(d, now))

@@ -5,8 +5,8 @@ Window semantics follow DESIGN.md and Dodge et al.: with ``within=N`` Flexible S
 anywhere in [now, now + N]; Pause & Resume places the job's pieces in [now, now + N + D]. A
 deadline (``by``) caps both so the job ends by then. The baseline is "start now, here": the
 first region given, run at once and without pauses, under the same forecast and power.
-Plans are made on two grids, anchored at ``now`` and at the forecast's interval boundaries
-(``grid.grids``), so a job can start exactly when a clean forecast interval begins.
+Plans use the forecast's own intervals (``grid.plan_cells``): a job starts now or exactly when
+an interval begins, and pauses on interval boundaries.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..units import format_duration, iso, parse_duration, parse_time
 from . import windows
 from .forecast import Forecast, NoForecast, load
-from .grid import cells
+from .grid import plan_cells
 from .profile import Profile
 
 POLICIES = ("now", "flexible-start", "pause-resume")
@@ -313,7 +313,7 @@ def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region
                          f"{format_duration(n_eff)} of the {format_duration(N)} window")
         end = t_now + D + n_eff
         if r == here:
-            b = windows.flexible_start(cells(d, t_now, t_now + D), d, D, 0.0, profile)
+            b = windows.flexible_start(plan_cells(d, t_now, t_now + D), d, D, 0.0, profile)
             baseline = b.total_g if b else None
         if policy == "pause-resume":
             pl = windows.best_pause_resume(d, t_now, end, D, profile, idle_w=idle_w or 0.0, min_run_s=L, max_pauses=max_pauses)

@@ -1,22 +1,25 @@
 """The two time policies of Dodge et al. (2022), exact on the planning grid.
 
-Model (documented in docs/schedule.md): time is cut into cells of the forecast's step on a
-grid (``grid.grids``): anchored at ``now`` (Dodge et al.: "all possible start times, in 5 minute
-increments"), or at the forecast's interval boundaries after a shorter first cell [now, first
-boundary). Each policy is planned on both grids and the cheaper plan kept (``best_*``). A job of
-duration D = m*step + rho runs m whole cells and, when rho > 0, one piece of length rho at
-the beginning or the end of a further cell. A piece costs its energy (the job's energy over
-the job time it covers; a flat profile by default) times the cell's mean intensity. Pausing
-costs ``idle_w`` times the intensity of the paused time between the job's first start and its
-end (Dodge et al. counted pauses as free).
+Model (documented in docs/schedule.md): time is cut into cells that are the forecast's own
+intervals (``grid.plan_cells``); the first cell runs from ``now`` to the first interval
+boundary and is shorter than the others when ``now`` falls inside an interval (its "rest").
+A job of duration D = m*step + rho runs m whole cells and, when rho > 0, one piece of length
+rho at the beginning or the end of a further cell; or, "head first", it runs the rest of the
+current interval whole and then D - l0 = m'*step + rho' the same way. A piece costs its energy
+(the job's energy over the job time it covers; a flat profile by default) times the cell's
+mean intensity, which is exact for a forecast constant over each interval. Pausing costs
+``idle_w`` times the intensity of the paused time between the job's first start and its end
+(Dodge et al. counted pauses as free). When ``now`` is on a boundary this is the grid of
+Dodge et al. ("all possible start times", at the data's resolution) and the head never arises.
 
-- Flexible Start: start at a cell's start (now + k*step, or a forecast boundary) no later than
-  now + N, run to completion. A sliding window gives every candidate's cost in O(n) (flat
-  profile; O(n*m) for a measured profile).
-- Pause & Resume: pieces anywhere in [now, now + D + N]. Flat, free pauses, no constraints:
-  the m cheapest cells plus the cheapest remaining rho piece (exact, O(n log n)). With a
-  minimum run length per chunk, a maximum number of pauses, idle power or a measured profile:
-  an exact dynamic programme over (cell, cells done, rho done, chunks left, running/paused).
+- Flexible Start: start now or at a forecast boundary no later than now + N, run to
+  completion. A sliding window gives every boundary start's cost in O(n) (flat profile;
+  O(n*m) for a measured profile).
+- Pause & Resume: pieces anywhere in [now, now + D + N], with and without the head. Flat, free
+  pauses, no constraints: the m cheapest cells plus the cheapest remaining rho piece (exact,
+  O(n log n)). With a minimum run length per chunk, a maximum number of pauses, idle power or
+  a measured profile: an exact dynamic programme over (cell, cells done, rho done, chunks
+  left, running/paused).
 
 Both return a ``Placement`` or None when the known forecast cannot hold the job.
 """
@@ -25,7 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .grid import EPS, Cells, Dense, grids
+from .grid import EPS, Cells, Dense, cells, plan_cells
 from .profile import Profile
 
 K = 1 / 3.6e6  # g per (J * g/kWh): 1 kWh = 3.6e6 J
@@ -115,7 +118,10 @@ def evaluate(dense: Dense, anchor: float, step: float, slots, profile: Profile, 
 
 # -- Flexible Start ------------------------------------------------------------------------
 def flexible_start(c: Cells, dense: Dense, duration_s: float, window_s: float, profile: Profile) -> Placement | None:
-    """Cheapest start at a cell's start no later than now + window_s; earliest on ties."""
+    """Cheapest start, now or at a cell's start, no later than now + window_s; earliest on ties.
+
+    A job that starts now inside a shorter first cell runs it whole first (the head).
+    """
     r = c.step
     n = len(c)
     m, rho = split(duration_s, r)
@@ -126,6 +132,8 @@ def flexible_start(c: Cells, dense: Dense, duration_s: float, window_s: float, p
     need = m + (1 if rho > 0 else 0)
     full = [ln >= r - EPS for ln in c.lengths]
     best_k, best = -1, INF
+    if n and not full[0] and duration_s - c.lengths[0] > EPS and c.now + duration_s <= c.starts[-1] + c.lengths[-1] + 1e-6:
+        best = sum(evaluate(dense, c.anchor, r, ((c.now, c.now + duration_s),), profile))  # start now, head first
     if profile.flat_w is not None:
         p = profile.flat_w
         run = 0.0
@@ -167,9 +175,9 @@ def flexible_start(c: Cells, dense: Dense, duration_s: float, window_s: float, p
             cost *= K
             if better(cost, best):
                 best, best_k = cost, k
-    if best_k < 0:
+    if best == INF:
         return None
-    s = c.starts[best_k]
+    s = c.starts[best_k] if best_k >= 0 else c.now
     return Placement(((s, s + duration_s),), best, 0.0, c.anchor)
 
 
@@ -361,7 +369,8 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
     e_max = flat * duration_s if flat is not None else profile.energy(0.0, duration_s)
     i_max = max((abs(x) for x in mean), default=0.0)
     tol = 1e-9 * max(1.0, K * abs(e_max) * i_max + iw * i_max * sum(c.lengths))
-    fast = F == 0 and flat is not None
+    # limited pauses: rows with every chunk still allowed (cr0) are never entered once running
+    cr_rows = range(CN if unlimited else CN - 1)
     for i in range(n - 1, -1, -1):
         # the same recurrences as start_opts/v_on/v_off, inlined: this loop is the hot path
         full_i, rok_i, pz_i, mean_i = full[i], rho_ok[i], pz[i], mean[i]
@@ -376,9 +385,15 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             c_b = chunk(i + 1, 0, 1, q23) if ok_b else 0.0
             c_c = chunk(i, 0, 0, q23) if ok_c else 0.0
         on_next, off_next = ON[i + 1], OFF[i + 1]
+        if flat is not None and F:
+            k_rho = K * (flat * rho)
+            rs_i = k_rho * gb_i  # the rho piece at the start of cell i
+            vb0 = k_rho * ge_i + pze_i + c_b  # the rho piece at its end, then q23 cells
+            vc0 = (c_c + k_rho * gb[x]) if ok_c else 0.0  # q23 cells, then the rho piece
+            pzb_x = pz_after_b[x] if ok_c else 0.0
         for f in fs:
             ef_f = ef[f]
-            for cr in range(CN):
+            for cr in cr_rows:
                 on, off = list(inf_row), list(inf_row)
                 if f == F:
                     on[m] = off[m] = 0.0
@@ -390,7 +405,7 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                 on_a = ON[i + q][f][cn] if can and ok_a else None
                 on_b = ON[i + 1 + q23][1][cn] if can and ok_b and f == 0 else None
                 off_c = OFF[x + 1][1][cn] if can and ok_c and f == 0 else None
-                if fast:  # the loop below with rho = 0 and a flat profile (only options 1, 3 and A, 4 exist)
+                if flat is not None and f == F:  # the loop below, rho done (or none): only options 1, 3 and A, 4 exist
                     run_i = K * flat * r * mean_i
                     for j in range(lo, min(hi, m - 1) + 1):
                         stay = pz_i + off1[j]
@@ -407,6 +422,43 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                             v = c_a + on_a[j + q]
                             if v < INF:
                                 best, code = v, 1
+                        if stay < best - tol:
+                            best, code = stay, 4
+                        off[j], coff[j] = best, code
+                    ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
+                    continue
+                if flat is not None:  # the loop below for a flat profile with the rho piece still to run
+                    run_i = K * flat * r * mean_i
+                    for j in range(lo, hi + 1):
+                        stay = pz_i + off1[j]
+                        best, code = INF, 0
+                        if full_i and j < m:
+                            v = run_i + on1[j + 1]
+                            if v < INF:
+                                best, code = v, 1
+                        if rok_i:
+                            v = rs_i if j == m else rs_i + pzb_i + off1_r[j]
+                            if v < best - tol:
+                                best, code = v, 2
+                        if stay < best - tol:
+                            best, code = stay, 3
+                        v_b = INF
+                        if on_b is not None and j + q23 <= m:
+                            v_b = vb0 + on_b[j + q23]
+                            if v_b < best - tol:
+                                best, code = v_b, 5
+                        on[j], con[j] = best, code
+                        best, code = INF, 0
+                        if on_a is not None and j + q <= m:
+                            v = c_a + on_a[j + q]
+                            if v < INF:
+                                best, code = v, 1
+                        if v_b < best - tol:
+                            best, code = v_b, 2
+                        if off_c is not None and j + q23 <= m:
+                            v = vc0 if j + q23 == m else vc0 + pzb_x + off_c[j + q23]
+                            if v < best - tol:
+                                best, code = v, 3
                         if stay < best - tol:
                             best, code = stay, 4
                         off[j], coff[j] = best, code
@@ -564,7 +616,7 @@ def pause_resume(c: Cells, dense: Dense, duration_s: float, profile: Profile, *,
                            head=head)
 
 
-# -- both grids ----------------------------------------------------------------------------
+# -- the planner's entry points ------------------------------------------------------------
 def _pick(plans) -> Placement | None:
     """The cheapest plan; on a tie (within rounding) the one with fewer pauses, then the earliest start."""
     best = None
@@ -577,24 +629,50 @@ def _pick(plans) -> Placement | None:
     return best
 
 
+def _variants(dense: Dense, now: float, end: float, duration_s: float) -> list[tuple[Cells, bool]]:
+    """(cells, head) to plan on: cells of one step from now; when now falls inside a forecast
+    interval, also the forecast's intervals, with and without running the rest of the current one first."""
+    a = cells(dense, now, end)
+    b = plan_cells(dense, now, end)
+    if b.anchor == now:
+        return [(a, False)]
+    out = [(a, False), (b, False)]
+    if len(b) > 1 and b.lengths[0] < b.step - EPS and duration_s - b.lengths[0] > EPS:
+        out.append((b, True))
+    return out
+
+
 def best_flexible_start(dense: Dense, now: float, end: float, duration_s: float, window_s: float,
                         profile: Profile) -> Placement | None:
-    """Flexible Start over [now, end) on both planning grids: starts at now + k*step and at forecast boundaries."""
-    return _pick(flexible_start(c, dense, duration_s, window_s, profile) for c in grids(dense, now, end))
+    """Flexible Start over [now, end): starts at now + k*step, and at every forecast boundary; the cheapest."""
+    return _pick(flexible_start(c, dense, duration_s, window_s, profile)
+                 for c, head in _variants(dense, now, end, duration_s) if not head)
 
 
 def best_pause_resume(dense: Dense, now: float, end: float, duration_s: float, profile: Profile, *, idle_w: float = 0.0,
                       min_run_s: float | None = None, max_pauses: int | None = None) -> Placement | None:
-    """Pause & Resume over [now, end) on both planning grids; the cheapest plan.
+    """Pause & Resume over [now, end): on cells of one step from now, and on the forecast's intervals
+    (whole intervals and one partial piece, with or without a partial first slot starting now); the cheapest.
 
-    On the grid of forecast intervals the job may also begin by running the rest of the
-    current interval [now, first boundary) whole (a partial first slot starting now) and
-    continue in whole intervals.
+    With a pause limit, each variant is first planned without it (a programme max_pauses + 1
+    times smaller): a plan that keeps to the limit is that variant's answer; the others' costs
+    are lower bounds, and a variant whose bound exceeds the best answer so far cannot win and
+    is not planned again (cheapest bound first).
     """
-    kw = dict(idle_w=idle_w, min_run_s=min_run_s, max_pauses=max_pauses)
-    plans = []
-    for c in grids(dense, now, end):
-        plans.append(pause_resume(c, dense, duration_s, profile, **kw))
-        if c.anchor > now and len(c) > 1 and duration_s - c.lengths[0] >= 1e-3:
-            plans.append(pause_resume(c, dense, duration_s, profile, head=True, **kw))
-    return _pick(plans)
+    vs = _variants(dense, now, end, duration_s)
+    kw = dict(idle_w=idle_w, min_run_s=min_run_s)
+    if not max_pauses:  # None, or 0 (a single block: as small as the unlimited programme)
+        return _pick(pause_resume(c, dense, duration_s, profile, max_pauses=max_pauses, head=h, **kw) for c, h in vs)
+    free = [pause_resume(c, dense, duration_s, profile, head=h, **kw) for c, h in vs]
+    done = [p for p in free if p is not None and p.pauses <= max_pauses]
+    ub = min((p.total_g for p in done), default=INF)
+    over = sorted((p.total_g, k) for k, p in enumerate(free) if p is not None and p.pauses > max_pauses)
+    for lb, k in over:
+        if better(ub, lb):  # even without the limit this variant costs more than a plan in hand
+            continue
+        c, h = vs[k]
+        p = pause_resume(c, dense, duration_s, profile, max_pauses=max_pauses, head=h, **kw)
+        if p is not None:
+            done.append(p)
+            ub = min(ub, p.total_g)
+    return _pick(done)
