@@ -318,11 +318,9 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             e = ef[f]
             return K * sum(e[j + t] * mean[i + t] for t in range(k))
 
-    # tables[i][f][cr] -> (on list, off list); choice codes alongside
+    # tables[i][f][cr] -> value lists over j, running (ON) and paused (OFF); before the start: BEF
     ON = [[[None] * CN for _ in range(2)] for _ in range(n + 1)]
     OFF = [[[None] * CN for _ in range(2)] for _ in range(n + 1)]
-    CON = [[[None] * CN for _ in range(2)] for _ in range(n + 1)]
-    COFF = [[[None] * CN for _ in range(2)] for _ in range(n + 1)]
     BEF = [INF] * (n + 1)
     CBEF = [0] * (n + 1)
     fs = (0, 1) if F else (0,)
@@ -372,7 +370,8 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
     # limited pauses: rows with every chunk still allowed (cr0) are never entered once running
     cr_rows = range(CN if unlimited else CN - 1)
     for i in range(n - 1, -1, -1):
-        # the same recurrences as start_opts/v_on/v_off, inlined: this loop is the hot path
+        # the recurrences of on_code/off_code below, inlined without the choices (the walk
+        # recomputes those on its path): this loop is the hot path
         full_i, rok_i, pz_i, mean_i = full[i], rho_ok[i], pz[i], mean[i]
         gb_i, ge_i, pzb_i, pze_i = gb[i], ge[i], pz_after_b[i], pz_before_e[i]
         lo, hi = max(0, m - (n - i)), min(m, i)
@@ -384,6 +383,7 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             c_a = chunk(i, 0, 0, q) if ok_a else 0.0
             c_b = chunk(i + 1, 0, 1, q23) if ok_b else 0.0
             c_c = chunk(i, 0, 0, q23) if ok_c else 0.0
+            run_i = K * flat * r * mean_i
         on_next, off_next = ON[i + 1], OFF[i + 1]
         if flat is not None and F:
             k_rho = K * (flat * rho)
@@ -397,7 +397,6 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                 on, off = list(inf_row), list(inf_row)
                 if f == F:
                     on[m] = off[m] = 0.0
-                con, coff = [0] * (m + 1), [0] * (m + 1)
                 on1, off1 = on_next[f][cr], off_next[f][cr]
                 off1_r = off_next[1][cr] if F else None
                 can = unlimited or cr >= 1
@@ -405,110 +404,83 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                 on_a = ON[i + q][f][cn] if can and ok_a else None
                 on_b = ON[i + 1 + q23][1][cn] if can and ok_b and f == 0 else None
                 off_c = OFF[x + 1][1][cn] if can and ok_c and f == 0 else None
-                if flat is not None and f == F:  # the loop below, rho done (or none): only options 1, 3 and A, 4 exist
-                    run_i = K * flat * r * mean_i
+                # reachable (j <= i whole cells done) and finishable (m - j <= n - i) states only
+                if flat is not None and f == F:  # rho done (or none): extend or pause; open A or stay paused
+                    jq = m - q if on_a is not None else -1
                     for j in range(lo, min(hi, m - 1) + 1):
                         stay = pz_i + off1[j]
-                        best, code = INF, 0
                         if full_i:
                             v = run_i + on1[j + 1]
-                            if v < INF:
-                                best, code = v, 1
-                        if stay < best - tol:
-                            best, code = stay, 3
-                        on[j], con[j] = best, code
-                        best, code = INF, 0
-                        if on_a is not None and j + q <= m:
+                            on[j] = stay if stay < v - tol else v
+                        else:
+                            on[j] = stay
+                        if j <= jq:
                             v = c_a + on_a[j + q]
-                            if v < INF:
-                                best, code = v, 1
-                        if stay < best - tol:
-                            best, code = stay, 4
-                        off[j], coff[j] = best, code
-                    ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
-                    continue
-                if flat is not None:  # the loop below for a flat profile with the rho piece still to run
-                    run_i = K * flat * r * mean_i
+                            off[j] = stay if stay < v - tol else v
+                        else:
+                            off[j] = stay
+                elif flat is not None:  # a flat profile with the rho piece still to run
                     for j in range(lo, hi + 1):
                         stay = pz_i + off1[j]
-                        best, code = INF, 0
-                        if full_i and j < m:
-                            v = run_i + on1[j + 1]
-                            if v < INF:
-                                best, code = v, 1
+                        best = run_i + on1[j + 1] if full_i and j < m else INF
                         if rok_i:
                             v = rs_i if j == m else rs_i + pzb_i + off1_r[j]
                             if v < best - tol:
-                                best, code = v, 2
+                                best = v
                         if stay < best - tol:
-                            best, code = stay, 3
+                            best = stay
                         v_b = INF
                         if on_b is not None and j + q23 <= m:
                             v_b = vb0 + on_b[j + q23]
                             if v_b < best - tol:
-                                best, code = v_b, 5
-                        on[j], con[j] = best, code
-                        best, code = INF, 0
-                        if on_a is not None and j + q <= m:
-                            v = c_a + on_a[j + q]
-                            if v < INF:
-                                best, code = v, 1
+                                best = v_b
+                        on[j] = best
+                        best = c_a + on_a[j + q] if on_a is not None and j + q <= m else INF
                         if v_b < best - tol:
-                            best, code = v_b, 2
+                            best = v_b
                         if off_c is not None and j + q23 <= m:
                             v = vc0 if j + q23 == m else vc0 + pzb_x + off_c[j + q23]
                             if v < best - tol:
-                                best, code = v, 3
+                                best = v
                         if stay < best - tol:
-                            best, code = stay, 4
-                        off[j], coff[j] = best, code
-                    ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
-                    continue
-                # reachable (j <= i whole cells done) and finishable (m - j <= n - i) states only
-                for j in range(lo, hi + 1):
-                    if j == m and f == F:
-                        continue
-                    # running: extend, finish a chunk with the rho piece, pause, or rho opens a new chunk
-                    best, code = INF, 0
-                    if full_i and j < m:
-                        v = K * ef_f[j] * mean_i + on1[j + 1]
-                        if v < INF:
-                            best, code = v, 1
-                    if F and f == 0 and rok_i:
-                        v = K * er[j] * gb_i
-                        if j != m:
-                            v += pzb_i + off1_r[j]
-                        if v < best - tol:
-                            best, code = v, 2
-                    v = pz_i + off1[j]
-                    if v < best - tol:
-                        best, code = v, 3
-                    v_b = INF
-                    if on_b is not None and j + q23 <= m:
-                        v_b = K * er[j] * ge_i + pze_i + (c_b if flat is not None else chunk(i + 1, j, 1, q23)) + on_b[j + q23]
+                            best = stay
+                        off[j] = best
+                else:
+                    for j in range(lo, hi + 1):
+                        if j == m and f == F:
+                            continue
+                        # running: extend, finish a chunk with the rho piece, pause, or rho opens a new chunk
+                        best = K * ef_f[j] * mean_i + on1[j + 1] if full_i and j < m else INF
+                        if F and f == 0 and rok_i:
+                            v = K * er[j] * gb_i
+                            if j != m:
+                                v += pzb_i + off1_r[j]
+                            if v < best - tol:
+                                best = v
+                        stay = pz_i + off1[j]
+                        if stay < best - tol:
+                            best = stay
+                        v_b = INF
+                        if on_b is not None and j + q23 <= m:
+                            v_b = K * er[j] * ge_i + pze_i + chunk(i + 1, j, 1, q23) + on_b[j + q23]
+                            if v_b < best - tol:
+                                best = v_b
+                        on[j] = best
+                        # paused: open a chunk (A: q cells; B: rho at the end of cell i, then q23 cells;
+                        # C: q23 cells, then rho at the start of cell x), or stay paused
+                        best = chunk(i, j, f, q) + on_a[j + q] if on_a is not None and j + q <= m else INF
                         if v_b < best - tol:
-                            best, code = v_b, 5
-                    on[j], con[j] = best, code
-                    # paused: open a chunk (A: q cells; B: rho at the end of cell i, then q23 cells;
-                    # C: q23 cells, then rho at the start of cell x), or stay paused
-                    best, code = INF, 0
-                    if on_a is not None and j + q <= m:
-                        v = (c_a if flat is not None else chunk(i, j, f, q)) + on_a[j + q]
-                        if v < INF:
-                            best, code = v, 1
-                    if v_b < best - tol:
-                        best, code = v_b, 2
-                    if off_c is not None and j + q23 <= m:
-                        v = (c_c if flat is not None else chunk(i, j, 0, q23)) + K * er[j + q23] * gb[x]
-                        if j + q23 != m:
-                            v += pz_after_b[x] + off_c[j + q23]
-                        if v < best - tol:
-                            best, code = v, 3
-                    v = pz_i + off1[j]
-                    if v < best - tol:
-                        best, code = v, 4
-                    off[j], coff[j] = best, code
-                ON[i][f][cr], OFF[i][f][cr], CON[i][f][cr], COFF[i][f][cr] = on, off, con, coff
+                            best = v_b
+                        if off_c is not None and j + q23 <= m:
+                            v = chunk(i, j, 0, q23) + K * er[j + q23] * gb[x]
+                            if j + q23 != m:
+                                v += pz_after_b[x] + off_c[j + q23]
+                            if v < best - tol:
+                                best = v
+                        if stay < best - tol:
+                            best = stay
+                        off[j] = best
+                ON[i][f][cr], OFF[i][f][cr] = on, off
         best, code = INF, 0
         for v, k in start_opts(i, 0, cr0, 0, False):
             if v < best - tol:
@@ -541,7 +513,28 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
         top = BEF[0]
     if top == INF:
         return None
-    # walk forward along the recorded choices
+    def choose(opts) -> int:
+        """The option the tables took: the first one, unless a later one is cheaper by more than tol."""
+        best, code = INF, 0
+        for v, k in opts:
+            if v < best - tol:
+                best, code = v, k
+        return code
+
+    def on_code(i, f, cr, j):  # running: 1 extend, 2 rho piece ends the chunk, 3 pause, 5 rho opens a new chunk
+        opts = []
+        if full[i] and j < m:
+            opts.append((K * ef[f][j] * mean[i] + v_on(i + 1, f, cr, j + 1), 1))
+        if F and f == 0 and rho_ok[i]:
+            opts.append((K * er[j] * gb[i] + (pz_after_b[i] + v_off(i + 1, 1, cr, j) if j != m else 0.0), 2))
+        opts.append((pz[i] + v_off(i + 1, f, cr, j), 3))
+        opts.extend((v, 5) for v, k in start_opts(i, f, cr, j, True) if k == 2)
+        return choose(opts)
+
+    def off_code(i, f, cr, j):  # paused: 1, 2, 3 open a chunk (start_opts), 4 stay paused
+        return choose(start_opts(i, f, cr, j, True) + [(pz[i] + v_off(i + 1, f, cr, j), 4)])
+
+    # walk forward along the choices
     pieces: list[tuple[float, float]] = []
     st = c.starts
 
@@ -566,7 +559,7 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
         if guard > 4 * (n + 2) or i >= n:
             return None
         if phase in ("bef", "off"):
-            code = CBEF[i] if phase == "bef" else COFF[i][f][cr][j]
+            code = CBEF[i] if phase == "bef" else off_code(i, f, cr, j)
             if code == 4:
                 i += 1
                 continue
@@ -586,7 +579,7 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
             else:
                 return None
         else:
-            code = CON[i][f][cr][j]
+            code = on_code(i, f, cr, j)
             if code == 1:
                 whole(i, 1)
                 i, j = i + 1, j + 1
