@@ -481,6 +481,8 @@ def pause_resume_dp(c: Cells, dense: Dense, duration_s: float, profile: Profile,
                             best = stay
                         off[j] = best
                 ON[i][f][cr], OFF[i][f][cr] = on, off
+        if head:  # the job is already running: no "before the start" states
+            continue
         best, code = INF, 0
         for v, k in start_opts(i, 0, cr0, 0, False):
             if v < best - tol:
