@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import sqlite3
 import threading
 import time
@@ -22,6 +21,16 @@ from ..errors import StoreError
 from .schema import LATEST, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 30000
+
+
+def _hostname() -> str:
+    """socket.gethostname() without importing socket (both read uname's nodename)."""
+    try:
+        return os.uname().nodename
+    except AttributeError:  # not POSIX
+        import socket
+
+        return socket.gethostname()
 
 
 class SQLiteStore:
@@ -127,7 +136,7 @@ class SQLiteStore:
         self._tx(lambda c: c.execute(
             "INSERT INTO runs (run_id, project, name, command, status, start_ts, host, pid, scope, region, pue, meta_json,"
             " wattwise_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run_id, project, name, command, "running", start_ts, host or socket.gethostname(), pid or os.getpid(), scope,
+            (run_id, project, name, command, "running", start_ts, host or _hostname(), pid or os.getpid(), scope,
              region, pue, json.dumps(meta or {}), version)))
 
     def append_samples(self, run_id: str, rows: Iterable[tuple[float, str, float, float | None]]) -> None:
@@ -277,5 +286,5 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 def _mark_interrupted(r: dict) -> None:
-    if r.get("status") == "running" and r.get("host") == socket.gethostname() and not _pid_alive(r.get("pid")):
+    if r.get("status") == "running" and r.get("host") == _hostname() and not _pid_alive(r.get("pid")):
         r["status"] = "interrupted"
