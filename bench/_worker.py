@@ -7,6 +7,8 @@ Modes (argv[1]):
                         wait SETTLE s, measure this process's CPU seconds over W s, stop; report
                         CPU-s per hour and the peak RSS of the whole tracked run.
   idle - SETTLE W       the same without any tracker: the bare-Python reference.
+  floor - SETTLE W      a bare thread that wakes every second and does nothing: the floor
+                        that any 1 s sampler written in Python pays on this machine.
 
 CPU time is ``getrusage(RUSAGE_SELF)`` (user + system, every thread of the process), so the
 sampler threads' work is counted wherever it runs. Standard library only: this file runs
@@ -18,7 +20,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 
 
@@ -28,6 +29,16 @@ def cpu_s() -> float:
 
 
 def peak_rss_mib() -> float:
+    """VmHWM: this process's own high-water mark. ru_maxrss would not do: Linux carries the
+    parent's RSS over a fork + exec into it, so every tool would report at least the
+    benchmark driver's own size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
@@ -48,7 +59,7 @@ def _codecarbon(workdir: str):
 
     def start():
         t = OfflineEmissionsTracker(country_iso_code="FRA", measure_power_secs=1, output_dir=workdir,
-                                    tracking_mode="process", log_level="error", save_to_file=True)
+                                    log_level="error", save_to_file=True)
         t.start()
         return t
 
@@ -76,11 +87,23 @@ ADAPTERS = {"wattwise": _wattwise, "codecarbon": _codecarbon, "carbontracker": _
 
 def main(argv: list[str]) -> None:
     mode, tool = argv[1], argv[2]
-    workdir = tempfile.mkdtemp(prefix=f"bench-{tool}-")
+    # (no tempfile import: it would inflate every tool's peak RSS alike)
+    workdir = os.path.join(os.environ.get("BENCH_WORKDIR", "/tmp"), f"{tool}-{mode}-{os.getpid()}")
+    os.makedirs(workdir, exist_ok=True)
     os.chdir(workdir)  # CodeCarbon looks for .codecarbon.config in the working directory
     out: dict = {"tool": tool, "mode": mode}
-    if mode == "idle":
+    if mode in ("idle", "floor"):
         settle, window = float(argv[3]), float(argv[4])
+        if mode == "floor":
+            import threading
+
+            lock = threading.Lock()
+            lock.acquire()
+
+            def wake():
+                while not lock.acquire(True, 1.0):
+                    pass
+            threading.Thread(target=wake, daemon=True).start()
         time.sleep(settle)
         c0 = cpu_s()
         time.sleep(window)

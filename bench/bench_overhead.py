@@ -83,7 +83,7 @@ def child_env(workdir: str) -> dict[str, str]:
     dead = "http://127.0.0.1:9"  # discard port: connections are refused at once (offline)
     env.update(HTTP_PROXY=dead, HTTPS_PROXY=dead, http_proxy=dead, https_proxy=dead, NO_PROXY="", no_proxy="",
                WATTWISE_OFFLINE="1", XDG_DATA_HOME=f"{workdir}/data", XDG_CONFIG_HOME=f"{workdir}/config",
-               XDG_CACHE_HOME=f"{workdir}/cache", HOME=f"{workdir}/home", TZ="Europe/Paris")
+               XDG_CACHE_HOME=f"{workdir}/cache", HOME=f"{workdir}/home", TZ="Europe/Paris", BENCH_WORKDIR=workdir)
     for d in ("data", "config", "cache", "home"):
         os.makedirs(f"{workdir}/{d}", exist_ok=True)
     return env
@@ -199,8 +199,9 @@ def measure_start(tool: Tool, env: dict[str, str], cwd: str, runs: int) -> None:
         if "error" in r:
             tool.errors.append(r["error"])
             return
-        vals.append(r["start_cpu_s"])
-    tool.result["start_ms"] = statistics.median(vals) * 1e3
+        vals.append((r["start_cpu_s"], r["import_cpu_s"] + r["start_cpu_s"]))
+    tool.result["start_ms"] = statistics.median(v[0] for v in vals) * 1e3
+    tool.result["import_start_cpu_ms"] = statistics.median(v[1] for v in vals) * 1e3
 
 
 def measure_steady(tools: list[Tool], env: dict[str, str], cwd: str, settle: float, window: float) -> dict:
@@ -209,8 +210,9 @@ def measure_steady(tools: list[Tool], env: dict[str, str], cwd: str, settle: flo
     for t in tools:
         cmd = [t.python, str(HERE / "_worker.py"), "steady", t.key, str(settle), str(window)]
         procs[t.key] = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
-    procs["python"] = subprocess.Popen([sys.executable, str(HERE / "_worker.py"), "idle", "-", str(settle), str(window)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    for ref in ("idle", "floor"):
+        procs[ref] = subprocess.Popen([sys.executable, str(HERE / "_worker.py"), ref, "-", str(settle), str(window)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     out = {}
     deadline = time.monotonic() + settle + window + 300
     for key, p in procs.items():
@@ -230,7 +232,7 @@ def measure_steady(tools: list[Tool], env: dict[str, str], cwd: str, settle: flo
             continue
         t.result["steady_cpu_s_per_h"] = r["steady_cpu_s"] / r["window_s"] * 3600
         t.result["peak_rss_mib"] = r["peak_rss_mib"]
-    return out.get("python", {})
+    return {"idle": out.get("idle", {}), "floor": out.get("floor", {})}
 
 
 def measure_replay(tool: Tool, env: dict[str, str], cwd: str, seconds: float) -> None:
@@ -249,6 +251,7 @@ def measure_replay(tool: Tool, env: dict[str, str], cwd: str, seconds: float) ->
 ROWS = [  # key, label, unit format
     ("import_ms", "import time over bare Python (ms)", "{:.1f}"),
     ("start_ms", "start: construct + start, CPU (ms)", "{:.1f}"),
+    ("import_start_cpu_ms", "import + start together, CPU (ms)", "{:.1f}"),
     ("steady_cpu_s_per_h", "steady overhead at 1 s sampling (CPU-s/h)", "{:.2f}"),
     ("peak_rss_mib", "peak RSS, tracked idle run (MiB)", "{:.1f}"),
     ("packages", "packages installed (core)", "{:d}"),
@@ -282,8 +285,9 @@ def render(tools: list[Tool], idle: dict, meta: dict) -> str:
         head += [f"{p.label} {p.result.get('version', '')}".strip(), f"{p.label} / wattwise"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for key, label, fmt in ROWS:
-        tgt = TARGETS[key]
-        row = [label, ("<= " + (f"{tgt:g}" if isinstance(tgt, float) else str(tgt))), cell(ww, key, fmt)]
+        tgt = TARGETS.get(key)
+        row = [label, "-" if tgt is None else ("<= " + (f"{tgt:g}" if isinstance(tgt, float) else str(tgt))),
+               cell(ww, key, fmt)]
         if key in ww.result and key in TARGETS:
             row[2] += " ok" if ww.result[key] <= tgt else " MISSED"
         for p in peers:
@@ -293,13 +297,15 @@ def render(tools: list[Tool], idle: dict, meta: dict) -> str:
         "",
         f"Measured {meta['date']} on {meta['machine']}, Python {meta['python']}; command: `{meta['command']}`.",
         f"Bare Python: start-up {meta.get('bare_python_ms', float('nan')):.1f} ms (median), idle "
-        f"{idle.get('steady_cpu_s', float('nan')) / max(idle.get('window_s', 1), 1e-9) * 3600:.2f} CPU-s/h, "
-        f"peak RSS {idle.get('peak_rss_mib', float('nan')):.1f} MiB (included in every tool's peak RSS).",
+        f"{_per_h(idle['idle']):.2f} CPU-s/h, peak RSS {idle['idle'].get('peak_rss_mib', float('nan')):.1f} MiB "
+        f"(included in every tool's peak RSS); a bare Python thread that only wakes once a second costs "
+        f"{_per_h(idle['floor']):.2f} CPU-s/h here (the floor for any 1 s sampler in Python). "
+        f"Load average during the run: {meta['load']}.",
         f"Steady window {meta['window']:g} s after {meta['settle']:g} s settling, tools run concurrently; import median of "
         f"{meta['import_runs']} runs; start median of {meta['start_runs']} fresh processes.",
         "Configurations: wattwise `Tracker(region='FR', interval=1.0, scope='process')` with its default SQLite store; "
-        "CodeCarbon `OfflineEmissionsTracker(country_iso_code='FRA', measure_power_secs=1, tracking_mode='process', "
-        "save_to_file=True)`; carbontracker `CarbonTracker(epochs=1, update_interval=1, verbose=0)` + `epoch_start()`. "
+        "CodeCarbon `OfflineEmissionsTracker(country_iso_code='FRA', measure_power_secs=1, save_to_file=True)` "
+        "(its default machine tracking mode); carbontracker `CarbonTracker(epochs=1, update_interval=1, verbose=0)` + `epoch_start()`. "
         "Offline: HTTP(S) proxied to a closed local port, WATTWISE_OFFLINE=1. Imports as users write them: "
         + "; ".join(f"`{t.import_stmt}`" for t in tools) + ".",
     ]
@@ -311,6 +317,12 @@ def render(tools: list[Tool], idle: dict, meta: dict) -> str:
         for e in t.errors:
             notes.append(f"{t.label}: {e}")
     return "\n".join(lines + notes) + "\n"
+
+
+def _per_h(r: dict) -> float:
+    if "steady_cpu_s" not in r:
+        return float("nan")
+    return r["steady_cpu_s"] / max(r["window_s"], 1e-9) * 3600
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             measure_start(t, env, work, runs)
         log(f"steady overhead: {settle:g} s settle + {window:g} s window, all tools at once ...")
         idle = measure_steady(ok, env, work, settle, window)
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) + " (1/5/15 min)"
         ww = tools[0]
         if ww in ok:
             log("[wattwise] replaying a RAPL trace with wraparounds ...")
@@ -351,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
             "machine": f"{os.cpu_count()} CPUs, {_cpu_name()}, Linux {platform.release()}",
             "command": "python bench/bench_overhead.py" + (" --quick" if a.quick else ""), "window": window, "settle": settle,
-            "import_runs": runs, "start_runs": runs, "bare_python_ms": statistics.median(bare) if bare else float("nan")}
+            "import_runs": runs, "start_runs": runs, "bare_python_ms": statistics.median(bare) if bare else float("nan"),
+            "load": load}
     table = render(tools, idle, meta)
     print(table)
     if not a.no_save:
