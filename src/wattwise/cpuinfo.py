@@ -19,6 +19,8 @@ from ._data import open_table, table
 
 @dataclass(frozen=True)
 class CpuInfo:
+    """The CPU as /proc/cpuinfo describes it (first processor, thread count, sockets, VM flag)."""
+
     vendor: str = ""
     model_name: str = ""
     family: int | None = None
@@ -84,6 +86,8 @@ def normalize(name: str) -> str:
 
 @dataclass(frozen=True)
 class TdpMatch:
+    """A TDP table row matched to a model name, with how sure the match is."""
+
     model: str
     tdp_w: float
     confidence: str  # exact | high | medium
