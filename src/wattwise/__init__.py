@@ -16,10 +16,13 @@ _LAZY = {
     "UsageError": ("wattwise.errors", "UsageError"),
     "StrictModeError": ("wattwise.errors", "StrictModeError"),
     "estimate": ("wattwise.estimate", "estimate"),
+    "Estimate": ("wattwise.estimate", "Estimate"),
+    "report_progress": ("wattwise.projection", "report_progress"),
+    "report_epoch": ("wattwise.projection", "report_epoch"),
     "schedule": ("wattwise.schedule", "schedule"),
     "simulate": ("wattwise.schedule", "simulate"),
     "CarbonGate": ("wattwise.schedule.gate", "CarbonGate"),
-    "intensity": ("wattwise.intensity", "lookup"),
+    "intensity": ("wattwise.intensity", None),  # the package itself: callable, wattwise.intensity("FR")
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -32,7 +35,8 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'wattwise' has no attribute {name!r}") from None
     import importlib
 
-    value = getattr(importlib.import_module(mod), attr)
+    module = importlib.import_module(mod)
+    value = module if attr is None else getattr(module, attr)
     globals()[name] = value
     return value
 

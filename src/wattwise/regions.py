@@ -56,6 +56,15 @@ def _f(v: str | None) -> float | None:
         return None
 
 
+def _num(v: str):
+    """Numeric extra columns (google_g_per_kwh, google_cfe_pct, ...) as numbers in JSON."""
+    if re.fullmatch(r"-?\d+", v):
+        return int(v)
+    if re.fullmatch(r"-?\d*\.\d+(e-?\d+)?", v):
+        return float(v)
+    return v
+
+
 def _i(v: str | None) -> int | None:
     f = _f(v)
     return None if f is None else int(f)
@@ -83,7 +92,7 @@ def _load() -> tuple[dict[str, Region], dict[str, str]]:
                 zone=r.get("zone") or None, provider=r.get("provider") or None,
                 country=r.get("country") or (rid if kind == "country" and rid != WORLD else None),
                 pue=_f(r.get("pue")), pue_source=r.get("pue_source") or None,
-                extra={k2: v for k2, v in r.items() if k2 not in _CORE and v not in (None, "")},
+                extra={k2: _num(v) for k2, v in r.items() if k2 not in _CORE and v not in (None, "")},
             )
             regions[rid] = reg
             for a in [rid, r.get("alpha3"), reg.name, *(r.get("aliases") or "").split("|")]:

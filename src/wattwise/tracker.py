@@ -60,7 +60,7 @@ class Tracker:
                  pid: int | None = None, gpu: bool = True, powercap_root: str | None = None, nvml: Any = None,
                  sensors: list | None = None, cpu_tdp_w: float | None = None, ram_w_per_gb: float | None = None,
                  install_handlers: bool = True, region_from: str | None = None, flush_interval: float | None = None,
-                 account: Any = None, extra: dict | None = None):
+                 account: Any = None, extra: dict | None = None, epochs: int | None = None):
         try:
             interval = float(interval)
         except (TypeError, ValueError):
@@ -75,9 +75,10 @@ class Tracker:
                         name=name, pue=pue, intensity=intensity, command=command, pid=pid, gpu=gpu,
                         powercap_root=powercap_root, nvml=nvml, sensors=sensors, cpu_tdp_w=cpu_tdp_w,
                         ram_w_per_gb=ram_w_per_gb, install_handlers=install_handlers, region_from=region_from,
-                        flush_interval=flush_interval, account=account, extra=extra)
+                        flush_interval=flush_interval, account=account, extra=extra, epochs=epochs)
         self.project, self.region, self.interval, self.scope = project, region, interval, scope
         self.strict, self.name, self.command = strict, name, command
+        self.epochs = epochs  # hint for epoch_end() projections (see wattwise.projection)
         self.run_id = new_run_id()
         self._store_arg = store
         self._result: Measurement | None = None
@@ -346,6 +347,28 @@ class Tracker:
                 except Exception:  # noqa: BLE001
                     pass
             return m
+
+    # -- projection: predict the total while training (wattwise.projection) ------------------
+    def progress(self, done: float, total: float | None = None):
+        """Report ``done`` of ``total`` units; returns the Projection of energy and emissions at completion.
+
+        Logged, and stored in the result as ``projection``; never raises (unless strict).
+        """
+        from .projection import track_progress
+
+        return track_progress(self, done, total)
+
+    def epoch_end(self):
+        """One more epoch finished; projects against ``epochs=`` (or the last total given to progress())."""
+        from .projection import track_epoch
+
+        return track_epoch(self)
+
+    @property
+    def projection(self):
+        """The latest Projection (None before any progress report)."""
+        st = getattr(self, "_progress", None)
+        return st.latest if st is not None else None
 
     # -- windows --------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -37,6 +37,11 @@ def register(sub) -> None:
     p.add_argument("--pue", type=positive_float("PUE", 1.0, 3.0, lo_inclusive=True), help="power usage effectiveness (default 1.0, or the cloud provider's)")
     p.add_argument("--intensity", type=positive_float("intensity", 0.0, 5000, lo_inclusive=True), metavar="G_PER_KWH",
                    help="use this grid intensity (gCO2e/kWh) instead of the region's")
+    p.add_argument("--intensity-file", metavar="FILE",
+                   help="intensity time series (CSV/JSON with datetime,g_per_kwh) for hour-by-hour emissions")
+    p.add_argument("--provider", metavar="NAME",
+                   help="live intensity for hour-by-hour emissions: electricitymaps, watttime, ukgrid or static "
+                        "(default: $WATTWISE_PROVIDER, config, or implied by credentials)")
     p.add_argument("--strict", action="store_true", help="fail instead of estimating when a counter is missing")
     p.add_argument("--no-gpu", action="store_true", help="do not measure GPUs")
     p.add_argument("--within", type=duration("window"), metavar="DURATION",
@@ -80,6 +85,8 @@ def main(args) -> int:
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
     _check_command(cmd)
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs {args.epochs} must be >= 1 (the number of epochs the job will run)")
     if args.pause_resume and not args.within:
         raise UsageError("--pause-resume needs --within DURATION (the window to fit the job's slots in)")
 
@@ -91,6 +98,7 @@ def main(args) -> int:
         store = open_store(args.store)  # StoreError (a UsageError) -> exit 2 before the command starts
         store_label = store.url
 
+    account = _intensity_account(args)  # before anything is stored: a bad --intensity-file exits 2 here
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
@@ -101,6 +109,8 @@ def main(args) -> int:
         tracker.prepare()
     except StrictModeError as e:
         raise UsageError(str(e)) from None
+    if account is not None:
+        tracker.account = account  # hour-by-hour intensity from --intensity-file / --provider
     gpu_problem = tracker.unavailable.get("gpu")
     if gpu_problem and not args.no_gpu:
         if store:
@@ -121,13 +131,18 @@ def main(args) -> int:
                      f" {tracker.intensity.g_per_kwh:g} gCO2e/kWh)\n")
     sys.stderr.flush()
 
+    from ..projection import ProgressChannel, stderr_printer
+
+    progress = ProgressChannel(tracker, args.epochs, on_projection=stderr_printer())  # $WATTWISE_PROGRESS_FILE
     try:
-        child = subprocess.Popen(cmd, start_new_session=bool(plan and args.pause_resume))
+        child = subprocess.Popen(cmd, start_new_session=bool(plan and args.pause_resume), env=progress.env)
     except OSError as e:
+        progress.close()
         if store:
             store.delete_run(tracker.run_id)
         raise UsageError(f"could not start '{cmd[0]}': {e.strerror}") from None
     tracker.attach(child.pid)
+    progress.start()
 
     def forward(signum, frame):
         if signum == signal.SIGINT and _terminal_delivered_to_group():
@@ -151,6 +166,9 @@ def main(args) -> int:
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+    progress.close()
+    if progress.missing_note():
+        sys.stderr.write(f"wattwise: note: {progress.missing_note()}\n")
     m = tracker.stop(exit_code=code)
     if plan is not None:
         try:
@@ -166,6 +184,22 @@ def main(args) -> int:
 
         emit_json(m.to_dict())
     return code
+
+
+def _intensity_account(args):
+    """Hour-by-hour accounting from --intensity-file / --provider; None leaves the tracker's default."""
+    if not (getattr(args, "intensity_file", None) or getattr(args, "provider", None)):
+        return None
+    if args.intensity is not None:
+        raise UsageError("--intensity (a fixed value) cannot be combined with --intensity-file or --provider")
+    from ..errors import StrictModeError
+    from ..intensity import account_for, resolve_intensity
+
+    annual = resolve_intensity(args.region, region_from="--region" if args.region else None)
+    try:
+        return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict)
+    except StrictModeError as e:
+        raise UsageError(f"{e} (--strict)") from None
 
 
 def _terminal_delivered_to_group() -> bool:

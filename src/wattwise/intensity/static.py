@@ -6,15 +6,20 @@ from ..errors import UsageError
 from ..result import Intensity
 
 
+# Region columns worth carrying into a result: the provider's own figures and the zone provenance.
+CARRIED = ("google_g_per_kwh", "google_cfe_pct", "google_year", "zone_source", "basis", "access")
+
+
 def _from_region(reg: regions.Region, *, asked: str | None, region_from: str | None, estimated: bool = False,
                  note: str | None = None) -> Intensity:
     if reg.g_per_kwh is None:
         raise UsageError(f"no bundled intensity for region '{reg.id}'; pass --intensity G (gCO2e/kWh)")
+    extra = {k: reg.extra[k] for k in CARRIED if k in reg.extra and not (k == "access" and reg.extra[k] == "public")}
+    region = reg.id if reg.zone else None  # a cloud region keeps its canonical id; its figure belongs to the zone
     return Intensity(
         zone=reg.zone or reg.id, g_per_kwh=reg.g_per_kwh, source=reg.source, signal=reg.signal, year=reg.year,
-        method="annual", license=reg.license, name=reg.name,
-        region=asked if asked and asked != (reg.zone or reg.id) else (reg.id if reg.zone else None),
-        region_from=region_from, estimated=estimated, note=note,
+        method="annual", license=reg.license, name=reg.name, region=region,
+        region_from=region_from, estimated=estimated, note=note, extra=extra,
     )
 
 

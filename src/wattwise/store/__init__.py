@@ -30,9 +30,9 @@ def open_store(url: str | os.PathLike | None = None, *, readonly: bool = False):
     if u.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore
 
-        return PostgresStore(u)
+        return PostgresStore(u, readonly=readonly)
     if u.startswith("sqlite:///"):
-        u = u[len("sqlite:///") - 1:] if u.startswith("sqlite:////") else u[len("sqlite:///"):]
+        u = u[len("sqlite:///"):]  # sqlite:///rel.db is relative, sqlite:////abs/runs.db absolute (SQLAlchemy's form)
     elif u.startswith("sqlite://"):
         u = u[len("sqlite://"):]
     from .sqlite import SQLiteStore

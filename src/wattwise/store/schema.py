@@ -2,7 +2,10 @@
 
 Each entry is (version, name, statements). Applied versions are recorded in
 ``schema_migrations``; a database newer than this code is refused rather than guessed at.
-Use only SQL both engines accept (REAL maps to double precision on PostgreSQL).
+Use only SQL both engines accept. Floating-point columns are declared DOUBLE PRECISION:
+PostgreSQL's REAL is 4 bytes, which would round a Unix timestamp to about two minutes,
+while SQLite gives DOUBLE PRECISION the same REAL (8-byte) affinity as REAL. Never edit an
+applied migration's meaning; append a new one.
 """
 from __future__ import annotations
 
@@ -14,19 +17,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             name TEXT,
             command TEXT,
             status TEXT NOT NULL,
-            start_ts REAL NOT NULL,
-            end_ts REAL,
-            duration_s REAL,
+            start_ts DOUBLE PRECISION NOT NULL,
+            end_ts DOUBLE PRECISION,
+            duration_s DOUBLE PRECISION,
             exit_code INTEGER,
             host TEXT,
             pid INTEGER,
             scope TEXT,
             region TEXT,
-            pue REAL,
-            energy_j REAL,
-            facility_energy_j REAL,
-            emissions_g REAL,
-            intensity_g_per_kwh REAL,
+            pue DOUBLE PRECISION,
+            energy_j DOUBLE PRECISION,
+            facility_energy_j DOUBLE PRECISION,
+            emissions_g DOUBLE PRECISION,
+            intensity_g_per_kwh DOUBLE PRECISION,
             methods TEXT,
             result_json TEXT,
             meta_json TEXT,
@@ -37,7 +40,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         """CREATE TABLE components (
             run_id TEXT NOT NULL,
             name TEXT NOT NULL,
-            energy_j REAL,
+            energy_j DOUBLE PRECISION,
             method TEXT NOT NULL,
             source TEXT,
             reason TEXT,
@@ -48,19 +51,19 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             seq INTEGER NOT NULL,
             name TEXT NOT NULL,
             parent TEXT,
-            start_ts REAL NOT NULL,
-            end_ts REAL NOT NULL,
-            energy_j REAL,
-            emissions_g REAL,
+            start_ts DOUBLE PRECISION NOT NULL,
+            end_ts DOUBLE PRECISION NOT NULL,
+            energy_j DOUBLE PRECISION,
+            emissions_g DOUBLE PRECISION,
             components_json TEXT,
             PRIMARY KEY (run_id, seq)
         )""",
         """CREATE TABLE samples (
             run_id TEXT NOT NULL,
-            t REAL NOT NULL,
+            t DOUBLE PRECISION NOT NULL,
             component TEXT NOT NULL,
-            energy_j REAL NOT NULL,
-            power_w REAL
+            energy_j DOUBLE PRECISION NOT NULL,
+            power_w DOUBLE PRECISION
         )""",
         "CREATE INDEX samples_run_t ON samples(run_id, t)",
     ]),
