@@ -9,8 +9,9 @@ run), then run offline on an idle job (the measuring process sleeps): network ca
 sent to a closed local port through HTTP(S)_PROXY, and WATTWISE_OFFLINE=1.
 
 Metrics (all for the process that hosts the tracker):
-- import: wall time of ``python -c "<the import users write>"`` minus that of ``python -c
-  pass`` (median of several runs, after one warm-up run that leaves the bytecode cache);
+- import: wall time of the import users write, timed inside a fresh interpreter, i.e. on top of
+  bare Python's start-up (median of several runs, after a warm-up run that leaves the bytecode
+  cache; bare ``python -c pass`` is reported beside it);
 - start: CPU seconds (user + system, getrusage) spent constructing and starting the tracker
   after the import (median of several fresh processes); wattwise imports its submodules
   lazily, so that cost lands here;
@@ -164,17 +165,21 @@ def wall_s(cmd: list[str], env: dict[str, str], cwd: str) -> float:
 
 
 def measure_import(tool: Tool, env: dict[str, str], cwd: str, runs: int) -> None:
+    """Wall time of the import statement inside a fresh interpreter (median), plus the bare start-up."""
     try:
         wall_s([tool.python, "-c", tool.import_stmt], env, cwd)  # warm-up: bytecode cache, page cache
         bare, imp = [], []
         for _ in range(runs):  # interleaved, so drift in machine load hits both alike
             bare.append(wall_s([tool.python, "-c", "pass"], env, cwd))
-            imp.append(wall_s([tool.python, "-c", tool.import_stmt], env, cwd))
+            r = run_worker(tool, ["import", tool.key, tool.import_stmt], env, cwd, timeout=120)
+            if "error" in r:
+                raise RuntimeError(r["error"])
+            imp.append(r["import_s"])
     except (RuntimeError, subprocess.SubprocessError, OSError) as e:
         tool.errors.append(f"import failed: {one_line(str(e))}")
         return
     tool.result["bare_python_ms"] = statistics.median(bare) * 1e3
-    tool.result["import_ms"] = max(0.0, statistics.median(imp) - statistics.median(bare)) * 1e3
+    tool.result["import_ms"] = statistics.median(imp) * 1e3
 
 
 def run_worker(tool: Tool, args: list[str], env: dict[str, str], cwd: str, timeout: float) -> dict | None:
@@ -201,6 +206,7 @@ def measure_start(tool: Tool, env: dict[str, str], cwd: str, runs: int) -> None:
             return
         vals.append((r["start_cpu_s"], r["import_cpu_s"] + r["start_cpu_s"]))
     tool.result["start_ms"] = statistics.median(v[0] for v in vals) * 1e3
+    tool.result["start_min_ms"] = min(v[0] for v in vals) * 1e3
     tool.result["import_start_cpu_ms"] = statistics.median(v[1] for v in vals) * 1e3
 
 
@@ -249,7 +255,7 @@ def measure_replay(tool: Tool, env: dict[str, str], cwd: str, seconds: float) ->
 
 # -- table --------------------------------------------------------------------------------
 ROWS = [  # key, label, unit format
-    ("import_ms", "import time over bare Python (ms)", "{:.1f}"),
+    ("import_ms", "import time over bare Python (ms)", "{:.2f}"),
     ("start_ms", "start: construct + start, CPU (ms)", "{:.1f}"),
     ("import_start_cpu_ms", "import + start together, CPU (ms)", "{:.1f}"),
     ("steady_cpu_s_per_h", "steady overhead at 1 s sampling (CPU-s/h)", "{:.2f}"),
@@ -261,6 +267,8 @@ ROWS = [  # key, label, unit format
 
 
 def cell(tool: Tool, key: str, fmt: str) -> str:
+    if key == "start_ms" and key in tool.result:  # noisy on a shared machine: show the best run too
+        return f"{fmt.format(tool.result[key])} (min {fmt.format(tool.result['start_min_ms'])})"
     if key in tool.result:
         return fmt.format(tool.result[key])
     if key == "energy_error_pct" and tool.key != "wattwise":
@@ -302,7 +310,8 @@ def render(tools: list[Tool], idle: dict, meta: dict) -> str:
         f"{_per_h(idle['floor']):.2f} CPU-s/h here (the floor for any 1 s sampler in Python). "
         f"Load average during the run: {meta['load']}.",
         f"Steady window {meta['window']:g} s after {meta['settle']:g} s settling, tools run concurrently; import median of "
-        f"{meta['import_runs']} runs; start median of {meta['start_runs']} fresh processes.",
+        f"{meta['import_runs']} runs; start median (and min) of {meta['start_runs']} fresh processes. "
+        "Medians are what the targets are judged on.",
         "Configurations: wattwise `Tracker(region='FR', interval=1.0, scope='process')` with its default SQLite store; "
         "CodeCarbon `OfflineEmissionsTracker(country_iso_code='FRA', measure_power_secs=1, save_to_file=True)` "
         "(its default machine tracking mode); carbontracker `CarbonTracker(epochs=1, update_interval=1, verbose=0)` + `epoch_start()`. "
