@@ -127,10 +127,14 @@
     }
   }
 
-  function init() {
-    var figs = document.querySelectorAll("figure.chart[data-chart]");
+  // Draws every chart under root (default: the page) not drawn yet; pages that replace part of
+  // themselves (the calculator, the schedule page) call window.wattwiseCharts.draw(part).
+  function init(root) {
+    var figs = (root && root.querySelectorAll ? root : document).querySelectorAll("figure.chart[data-chart]:not([data-rendered])");
     for (var i = 0; i < figs.length; i++) draw(figs[i]);
   }
+
+  window.wattwiseCharts = { draw: init, builders: builders };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
