@@ -14,7 +14,8 @@ from ._common import add_json, add_store, duration, positive_float
 EPILOG = """examples:
   wattwise run --region FR -- python train.py
   wattwise run --project bert --interval 1 --json -- python train.py --epochs 3
-  wattwise run --within 12h --region GB -- python train.py    # start in the cleanest window
+  wattwise run --within 12h --duration 3h --region GB --forecast ukgrid -- python train.py   # cleanest window
+  wattwise run --within 12h --duration 3h --region GB --forecast gb.csv --pause-resume -- python train.py
 """
 
 
@@ -47,6 +48,15 @@ def register(sub) -> None:
     p.add_argument("--within", type=duration("window"), metavar="DURATION",
                    help="start in the cleanest window within DURATION (carbon-aware start)")
     p.add_argument("--pause-resume", action="store_true", help="with --within: pause the job through dirty hours")
+    sched = p.add_argument_group("carbon-aware start (with --within or --by; see: wattwise schedule --help)")
+    sched.add_argument("--duration", type=duration("duration"), metavar="D", help="the job's expected run time, e.g. 2h")
+    sched.add_argument("--by", metavar="TIME", help="deadline: the job must finish by TIME (ISO 8601, or +24h)")
+    sched.add_argument("--forecast", action="append", metavar="FILE|PROVIDER",
+                       help="intensity forecast: a series file or a provider (electricitymaps, watttime, ukgrid)")
+    sched.add_argument("--idle-w", type=positive_float("idle power", 0.0, lo_inclusive=True), default=0.0, metavar="W",
+                       help="with --pause-resume: power drawn while paused, counted in the plan")
+    sched.add_argument("--min-run", type=duration("minimum run"), metavar="D", help="with --pause-resume: shortest chunk")
+    sched.add_argument("--max-pauses", type=int, metavar="N", help="with --pause-resume: at most N pauses")
     p.add_argument("--epochs", type=int, help="expected epochs (for a projection when the job reports progress)")
     add_json(p)
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the command to run")
@@ -87,7 +97,7 @@ def main(args) -> int:
     _check_command(cmd)
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs {args.epochs} must be >= 1 (the number of epochs the job will run)")
-    if args.pause_resume and not args.within:
+    if args.pause_resume and not (args.within or args.by):
         raise UsageError("--pause-resume needs --within DURATION (the window to fit the job's slots in)")
 
     store = False
@@ -118,7 +128,7 @@ def main(args) -> int:
         raise UsageError(f"GPU present but not measurable: {gpu_problem}; fix NVML or pass --no-gpu")
 
     plan = None
-    if args.within:
+    if args.within or args.by:
         try:
             from ..schedule import runner
         except ImportError:

@@ -1,0 +1,138 @@
+"""wattwise schedule: when (and where) to run a job so that it emits least."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import UsageError
+from ._common import add_json, add_store, duration, positive_float
+
+EPILOG = """examples:
+  wattwise schedule --duration 6h --within 12h --region GB --forecast gb-48h.csv
+  wattwise schedule --duration 6h --within 12h --region GB --forecast gb.csv --pause-resume --min-run 1h --max-pauses 3
+  wattwise schedule --duration 4h --by 2024-05-02T08:00Z --regions DE,FR,GB --forecast ../shared/data/ci-hourly-greendcc-em-2021-2024
+  wattwise schedule --duration 6h --within 12h --region GB --forecast ukgrid --format slurm -- train.sbatch
+  wattwise schedule --duration 2h --within 1d --region DE --forecast history.csv --persistence 7d --json
+
+Flexible Start may begin anywhere in [now, now + WITHIN]; with --pause-resume the job's slots
+lie in [now, now + WITHIN + DURATION] (Dodge et al. 2022). Planned emissions are an estimate:
+the job's power (--power-w, --like RUN_ID, or 1 kW assumed) x the forecast intensity.
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("schedule", help="plan a job in its cleanest window (flexible start, pause & resume, region)",
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Plan when (and where) a job should run so that it emits least.")
+    p.add_argument("--duration", type=duration("duration"), help="the job's run time, e.g. 6h (default with --like: that run's)")
+    p.add_argument("--within", type=duration("window"), metavar="W", help="how long the start may be delayed, e.g. 12h")
+    p.add_argument("--by", metavar="TIME", help="deadline: the job must finish by TIME (ISO 8601, or +24h)")
+    p.add_argument("--region", help="where the job runs now (the baseline), e.g. GB, US-CAL-CISO, aws:eu-west-2")
+    p.add_argument("--regions", metavar="R1,R2,...", help="regions the job may run in (the first is 'here' unless --region)")
+    p.add_argument("--forecast", action="append", metavar="FILE|PROVIDER|R=FILE",
+                   help="forecast: a series file or directory, a provider (electricitymaps, watttime, ukgrid), "
+                        "or REGION=FILE (repeatable)")
+    p.add_argument("--persistence", choices=["1d", "7d"], default="1d",
+                   help="when the forecast source holds only history: repeat the same time 1 day (default) or 1 week earlier")
+    p.add_argument("--pause-resume", action="store_true", help="allow pausing through dirty hours")
+    p.add_argument("--min-run", type=duration("minimum run"), metavar="D", help="with --pause-resume: shortest chunk, e.g. 1h")
+    p.add_argument("--max-pauses", type=int, metavar="N", help="with --pause-resume: at most N pauses")
+    p.add_argument("--idle-w", type=positive_float("idle power", 0.0, lo_inclusive=True), default=0.0, metavar="W",
+                   help="with --pause-resume: power drawn while paused, counted in the plan (default 0)")
+    p.add_argument("--power-w", type=positive_float("power"), metavar="W", help="the job's average power (default: 1 kW, assumed)")
+    p.add_argument("--like", metavar="RUN_ID", help="use a stored run's measured energy profile")
+    add_store(p)
+    p.add_argument("--now", metavar="TIME", help="plan as if it were TIME (ISO 8601; default: now)")
+    p.add_argument("--format", choices=["at", "slurm", "cron"], help="print the line that submits the job at the planned start")
+    add_json(p)
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the command, for --format")
+    p.set_defaults(func=main)
+
+
+def main(args) -> int:
+    from ..cli import emit_json
+    from ..schedule import schedule, submit_line
+
+    if not args.region and not args.regions:
+        raise UsageError("no region given; pass --region R (or --regions R1,R2,... to let wattwise choose)")
+    if args.within is None and args.by is None and not args.regions:
+        raise UsageError("no window; pass --within W (e.g. 12h) or --by TIME (a deadline)")
+    if args.power_w and args.like:
+        raise UsageError("--power-w and --like both set the job's power; give one")
+    fc = args.forecast
+    if fc and len(fc) == 1 and "=" not in fc[0]:
+        fc = fc[0]
+    plan = schedule(args.duration, args.within, by=args.by, region=args.region, regions=args.regions, forecast=fc,
+                    pause_resume=args.pause_resume, min_run=args.min_run, max_pauses=args.max_pauses, idle_w=args.idle_w,
+                    power_w=args.power_w, like=args.like, store=args.store, now=args.now, persistence=args.persistence)
+    cmd = list(args.cmd or [])
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    import shlex
+
+    line = submit_line(plan, args.format, shlex.join(cmd) if cmd else None) if args.format else None
+    text = format_plan(plan)
+    if args.json:
+        sys.stderr.write(text + "\n")
+        d = plan.to_dict()
+        if line:
+            d["submit"] = line
+        emit_json(d)
+    elif line:
+        sys.stderr.write(text + "\n")
+        sys.stdout.write(line + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+def _ago(s: float | None) -> str:
+    from ..units import format_duration
+
+    return "age unknown" if s is None else f"{format_duration(s)} old"
+
+
+def _t(ts: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_plan(plan) -> str:
+    from ..units import format_duration, format_mass_g
+
+    lines = []
+    if not plan.available:
+        lines.append(f"wattwise: {'; '.join(plan.notes)}")
+        return "\n".join(lines)
+    pol = {"now": "start now", "flexible-start": f"flexible start within +{format_duration(plan.window_s)}",
+           "pause-resume": f"pause & resume within +{format_duration(plan.window_s)} of its duration"}[plan.policy]
+    f = plan.forecast
+    src = f"{f.source}, {f.method}, {_ago(f.age_s(plan.planned_at))} ({f.issued_basis})" if f else "none"
+    lines.append(f"Plan for a {format_duration(plan.duration_s)} job in {plan.region} ({pol}; forecast: {src})")
+    prev = None
+    for a, b in plan.slots:
+        if prev is not None:
+            lines.append(f"  pause  {_t(prev)} -> {_t(a)}  ({format_duration(a - prev)})")
+        lines.append(f"  run    {_t(a)} -> {_t(b)}  ({format_duration(b - a)})")
+        prev = b
+    if plan.wait_s > 0:
+        lines.append(f"  starts in {format_duration(plan.wait_s)}")
+    est = "estimate: " + plan.profile
+    lines.append(f"  planned emissions    {format_mass_g(plan.emissions_g)}  ({est})")
+    if plan.idle_g:
+        lines.append(f"    of which paused    {format_mass_g(plan.idle_g)}  (idle {plan.idle_w:g} W while paused)")
+    if plan.baseline_emissions_g is not None:
+        sv = plan.savings_pct
+        lines.append(f"  start now in {plan.baseline_region:<8}{format_mass_g(plan.baseline_emissions_g)}"
+                     + (f"  -> saves {sv:.1f} %" if sv is not None else ""))
+    for a in plan.alternatives:
+        if a.emissions_g is None:
+            lines.append(f"  region {a.region:<12} no plan: {a.reason}")
+        else:
+            sv = a.to_dict(plan.baseline_emissions_g)["savings_pct"]
+            lines.append(f"  region {a.region:<12} {format_mass_g(a.emissions_g)} from {_t(a.start)}"
+                         + (f" ({sv:+.1f} % saved)" if sv is not None else "") + (" <- chosen" if a.region == plan.region else ""))
+    for n in plan.notes:
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)

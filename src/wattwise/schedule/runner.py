@@ -1,0 +1,400 @@
+"""Execute a plan for ``wattwise run --within``: wait for the start, pause and resume, record.
+
+- ``wait_for_start``: plan, say why and how long on stderr (a countdown), sleep, and re-plan
+  when the forecast source changes (a rewritten file, or a provider re-fetched every 30 min).
+- ``run_pause_resume``: SIGSTOP/SIGCONT the job's whole process group at the planned slot
+  boundaries. A job that exits early ends the plan; one that outlives its last slot keeps
+  running. Ctrl-C / SIGTERM resume the job and pass the signal on. A watchdog process (holding
+  the read end of a pipe only wattwise writes to) resumes the group if wattwise dies, even
+  by SIGKILL, so a paused job is never left stopped.
+- ``annotate``: the stored run records the plan, the slots it actually ran, and its emissions
+  by forecast (measured energy x the forecast's intensity when it ran) against the same
+  energy had it started at once without pauses (the baseline estimate).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from ..errors import UsageError
+from ..units import format_duration, format_mass_g, iso
+
+K = 1 / 3.6e6
+FILE_CHECK_S = 2.0
+PROVIDER_REFRESH_S = 1800.0
+
+WATCHDOG = r"""
+import os, signal, sys
+pg = int(sys.argv[1])
+try:
+    d = os.read(0, 1)
+except OSError:
+    d = b""
+if d != b"x":
+    try:
+        os.killpg(pg, signal.SIGCONT)
+    except OSError:
+        pass
+"""
+
+
+def _say(msg: str) -> None:
+    sys.stderr.write(f"wattwise: {msg}\n")
+    sys.stderr.flush()
+
+
+def _region(args, tracker) -> str:
+    i = getattr(tracker, "intensity", None)
+    return getattr(args, "region", None) or (i.region or i.zone if i is not None else None) or "WORLD"
+
+
+def _plan(args, region: str, now: float, within: float, deadline: float | None):
+    from .plan import schedule
+
+    fc = getattr(args, "forecast", None)
+    if isinstance(fc, list):
+        fc = fc[0] if len(fc) == 1 and "=" not in fc[0] else fc
+    return schedule(getattr(args, "duration", None), within, by=deadline, region=region, forecast=fc,
+                    pause_resume=bool(getattr(args, "pause_resume", False)), min_run=getattr(args, "min_run", None),
+                    max_pauses=getattr(args, "max_pauses", None), idle_w=getattr(args, "idle_w", 0.0) or 0.0,
+                    power_w=getattr(args, "power_w", None), now=now, persistence=getattr(args, "persistence", "1d") or "1d")
+
+
+def _source_stamp(args) -> Any:
+    """Something that changes when the forecast source has fresher data."""
+    fc = getattr(args, "forecast", None)
+    specs = fc if isinstance(fc, list) else [fc]
+    out = []
+    for s in specs:
+        if not isinstance(s, str):
+            continue
+        path = s.split("=", 1)[1] if "=" in s and not os.path.exists(s) else s
+        if os.path.exists(path):
+            try:
+                st = os.stat(path)
+                out.append((path, st.st_mtime_ns, st.st_size))
+            except OSError:
+                pass
+        else:
+            out.append((path, int(time.time() // PROVIDER_REFRESH_S)))
+    return tuple(out)
+
+
+def _reason(plan) -> str:
+    f = plan.forecast
+    src = f"{f.source} ({f.method})" if f else "no forecast"
+    sv = plan.savings_pct
+    gain = (f"planned {format_mass_g(plan.emissions_g)} vs {format_mass_g(plan.baseline_emissions_g)} if started now"
+            + (f" ({sv:.1f} % less)" if sv is not None else "")) if plan.emissions_g is not None else ""
+    what = "cleanest window" if plan.policy != "pause-resume" else f"cleanest {len(plan.slots)} slot(s)"
+    return f"{what} for a {format_duration(plan.duration_s)} job in {plan.region} starts {iso(plan.start)}; {gain} [forecast: {src}; estimate at {plan.power_w:g} W]"
+
+
+def wait_for_start(args, tracker, *, clock=time.time, sleep=time.sleep):
+    """Plan and sleep until the planned start; the plan, or None to run now (no forecast)."""
+    try:
+        return _wait_for_start(args, tracker, clock, sleep)
+    except (UsageError, KeyboardInterrupt) as e:
+        store = getattr(tracker, "store", None)
+        if store is not None:
+            try:
+                store.delete_run(tracker.run_id)
+            except Exception:  # noqa: BLE001
+                pass
+        if isinstance(e, KeyboardInterrupt):
+            _say("cancelled while waiting for the planned start; nothing ran")
+        raise
+
+
+def _wait_for_start(args, tracker, clock, sleep):
+    if getattr(args, "duration", None) is None:
+        raise UsageError("--within needs the job's expected run time: add --duration D (e.g. --duration 2h)")
+    region = _region(args, tracker)
+    t_req = clock()
+    within = float(getattr(args, "within", None) or 0.0)
+    deadline = None
+    by = getattr(args, "by", None)
+    if by:
+        from .plan import _ts
+
+        deadline = _ts(by, "--by", t_req)
+        if not within:
+            within = max(0.0, deadline - t_req - args.duration)
+    latest_start = t_req + within
+    plan = _plan(args, region, t_req, within, deadline)
+    state: dict[str, Any] = {"requested_at": t_req, "replans": 0}
+    tracker.schedule_state = state
+    if not plan.available:
+        _say(f"{'; '.join(plan.notes)}: starting now")
+        state["started_at"] = clock()
+        return None
+    for n in plan.notes:
+        _say(f"note: {n}")
+    _say(_reason(plan))
+    stamp = _source_stamp(args)
+    tty = sys.stderr.isatty()
+    last_print = clock()
+    last_check = clock()
+    while True:
+        now = clock()
+        remaining = plan.start - now
+        if remaining <= 0:
+            break
+        if tty:
+            sys.stderr.write(f"\rwattwise: starting in {format_duration(remaining)} (Ctrl-C to cancel)   ")
+            sys.stderr.flush()
+        elif now - last_print >= min(600.0, max(60.0, remaining / 10)):
+            _say(f"starting in {format_duration(remaining)}")
+            last_print = now
+        if now - last_check >= FILE_CHECK_S:
+            last_check = now
+            s2 = _source_stamp(args)
+            if s2 != stamp:
+                stamp = s2
+                try:
+                    new = _plan(args, region, now, max(0.0, latest_start - now), deadline)
+                except UsageError as e:
+                    _say(f"warning: fresher forecast not usable ({e}); keeping the plan")
+                    new = None
+                if new is not None and new.available:
+                    state["replans"] += 1
+                    if tty:
+                        sys.stderr.write("\n")
+                    moved = "" if abs(new.start - plan.start) < 1e-3 else f" (was {iso(plan.start)})"
+                    _say(f"fresher forecast: re-planned{moved}: {_reason(new)}")
+                    plan = new
+                    continue
+        sleep(max(0.0, min(1.0, remaining)))
+    if tty:
+        sys.stderr.write("\n")
+    _say("starting now" + (f" ({len(plan.slots)} slot(s), {plan.pauses} pause(s) planned)" if plan.policy == "pause-resume" else ""))
+    state["started_at"] = clock()
+    return plan
+
+
+# -- pause & resume ------------------------------------------------------------------------
+class _Watchdog:
+    """A separate process that SIGCONTs the job's group unless told (b'x') that all is well."""
+
+    def __init__(self, pgid: int):
+        r, w = os.pipe()
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", WATCHDOG, str(pgid)], stdin=r,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            os.close(r)
+        self.w = w
+
+    def release(self) -> None:
+        try:
+            os.write(self.w, b"x")
+        except OSError:
+            pass
+        try:
+            os.close(self.w)
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _killpg(pgid: int, sig: int) -> bool:
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def run_pause_resume(plan, child, tracker, *, clock=time.time) -> int:
+    """Follow the plan's slots with SIGSTOP/SIGCONT on the child's process group; return its exit code."""
+    pgid = child.pid  # started with start_new_session=True: its own group
+    state = getattr(tracker, "schedule_state", None)
+    if state is None:
+        state = tracker.schedule_state = {}
+    started = state.get("started_at") or clock()
+    runs: list[list[float]] = [[started, started]]
+    state["runs"] = runs
+    slots = list(plan.slots)
+    flags = {"stop_plan": False, "paused": False}
+    dog = _Watchdog(pgid)
+
+    def on_signal(signum, frame):
+        flags["stop_plan"] = True
+        if flags["paused"]:
+            _killpg(pgid, signal.SIGCONT)
+        _killpg(pgid, signum)
+
+    old = {}
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        try:
+            old[s] = signal.signal(s, on_signal)
+        except (ValueError, OSError):
+            pass
+    try:
+        pidfd = os.pidfd_open(child.pid) if hasattr(os, "pidfd_open") else None
+    except OSError:
+        pidfd = None
+    idx = 0
+    result = None
+    try:
+        while result is None:
+            if flags["stop_plan"]:
+                event = None
+            elif not flags["paused"]:
+                event = slots[idx][1] if idx < len(slots) - 1 else None
+            else:
+                event = slots[idx + 1][0]
+            result = _wait_exit(child, pidfd, None if event is None else max(0.0, event - clock()))
+            if result is not None:
+                break
+            if flags["stop_plan"]:
+                if flags["paused"]:
+                    _killpg(pgid, signal.SIGCONT)
+                    flags["paused"] = False
+                    runs.append([clock(), clock()])
+                continue
+            if event is None or clock() < event - 1e-3:
+                continue
+            if not flags["paused"]:
+                if _killpg(pgid, signal.SIGSTOP):
+                    flags["paused"] = True
+                    runs[-1][1] = clock()
+                    _say(f"paused until {iso(slots[idx + 1][0])} (slot {idx + 1} of {len(slots)} done)")
+            else:
+                _killpg(pgid, signal.SIGCONT)
+                flags["paused"] = False
+                idx += 1
+                runs.append([clock(), clock()])
+                _say(f"resumed (slot {idx + 1} of {len(slots)})")
+    finally:
+        if flags["paused"]:
+            _killpg(pgid, signal.SIGCONT)
+        dog.release()
+        for s, h in old.items():
+            try:
+                signal.signal(s, h)
+            except (ValueError, OSError):
+                pass
+        if pidfd is not None:
+            os.close(pidfd)
+    end = clock()
+    if not flags["paused"]:
+        runs[-1][1] = end
+    state["ended_at"] = end
+    state["ended_early"] = idx < len(slots) - 1
+    state["interrupted"] = flags["stop_plan"]
+    status, ru = result
+    tracker.tree.finalize(ru.ru_utime + ru.ru_stime)
+    child.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
+    rc = child.returncode
+    return 128 - rc if rc < 0 else rc
+
+
+def _wait_exit(child, pidfd, timeout: float | None):
+    """(status, rusage) once the child exits, or None after ``timeout`` seconds (None: no limit)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        try:
+            pid, status, ru = os.wait4(child.pid, os.WNOHANG)
+        except ChildProcessError:
+            import resource
+
+            return (0, resource.getrusage(resource.RUSAGE_CHILDREN))
+        except InterruptedError:
+            continue
+        if pid:
+            return status, ru
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return None
+        wait = 0.2 if left is None else min(0.2, left)
+        try:
+            if pidfd is not None:
+                select.select([pidfd], [], [], wait)
+            else:
+                time.sleep(min(wait, 0.05))
+        except InterruptedError:
+            pass
+        except OSError:
+            time.sleep(min(wait, 0.05))
+
+
+# -- the record ----------------------------------------------------------------------------
+def _by_forecast(dense, segments, pue: float, shift) -> tuple[float, bool]:
+    """Grams for (t0, t1, J) segments at the forecast's intensity, times mapped by ``shift``."""
+    tot, outside = 0.0, False
+    for a, b, e in segments:
+        x, y = shift(a), shift(b)
+        if y <= x:
+            y = x + 1e-9
+        if x < dense.t0 or y > dense.end:
+            outside = True
+        g = dense.mean(max(x, dense.t0), min(max(y, dense.t0 + 1e-9), dense.end)) if y > dense.t0 and x < dense.end else \
+            dense.value_at(min(max(x, dense.t0), dense.end - 1e-9))
+        tot += K * e * pue * g
+    return tot, outside
+
+
+def annotate(m, plan, tracker):
+    """The Measurement with the schedule recorded (and re-saved to the store)."""
+    state = getattr(tracker, "schedule_state", {}) or {}
+    started = state.get("started_at", m.start)
+    runs = state.get("runs") or [[started, m.end]]
+    runs = [(a, b if b > a else m.end if i == len(runs) - 1 else b) for i, (a, b) in enumerate(runs)]
+    req = state.get("requested_at", plan.planned_at)
+    segs = tracker.meter.segments() if getattr(tracker, "meter", None) is not None else []
+    dense = plan.forecast.dense if plan.forecast is not None else None
+    rec: dict[str, Any] = {
+        "policy": plan.policy,
+        "requested_at": iso(req),
+        "plan": plan.to_dict(),
+        "actual_slots": [{"start": iso(a), "end": iso(b)} for a, b in runs],
+        "actual_pauses": max(0, len(runs) - 1),
+        "replans": state.get("replans", 0),
+        "ended_early": bool(state.get("ended_early", False)),
+        "interrupted": bool(state.get("interrupted", False)),
+        "planned_emissions_gco2e": plan.emissions_g,
+        "planned_baseline_emissions_gco2e": plan.baseline_emissions_g,
+    }
+    overran = m.end - plan.slots[-1][1] if plan.slots else 0.0
+    if overran > 1.0:
+        rec["ran_past_plan_s"] = overran
+    if dense is not None and segs:
+        def job_time(t: float) -> float:
+            """Running time before wall-clock t (pauses removed)."""
+            tau = 0.0
+            for a, b in runs:
+                if t <= a:
+                    break
+                tau += min(t, b) - a
+            return tau
+
+        actual, out1 = _by_forecast(dense, segs, m.pue, lambda t: t)
+        base, out2 = _by_forecast(dense, segs, m.pue, lambda t: req + job_time(t))
+        rec["actual_emissions_by_forecast_gco2e"] = actual
+        rec["baseline_emissions_by_forecast_gco2e"] = base
+        rec["savings_pct"] = (100.0 * (1 - actual / base)) if base > 0 else None
+        rec["method"] = ("measured energy x the forecast's intensity when the job ran, against the same energy had it "
+                         "started at the request time without pauses (estimate)")
+        if out1 or out2:
+            rec["note"] = "part of the run fell outside the forecast; the nearest forecast value was used there"
+        sv = rec["savings_pct"]
+        _say(f"schedule: ran in {len(runs)} slot(s) ({len(runs) - 1} pause(s)); by forecast {format_mass_g(actual)} vs "
+             f"{format_mass_g(base)} had it started at once" + (f" ({sv:.1f} % less)" if sv is not None else "") + " (estimate)")
+    m2 = dataclasses.replace(m, extra={**m.extra, "schedule": rec})
+    store = getattr(tracker, "store", None)
+    if store is not None:
+        try:
+            store.finish_run(m2)
+        except Exception as e:  # noqa: BLE001
+            _say(f"warning: schedule not stored: {e}")
+    return m2
