@@ -162,6 +162,18 @@ def history_series(region: str | None, start: float, end: float, *, provider: st
     return _source(provider, series, **kw).history(zone, start, end)
 
 
+def forecast(region: str | None, *, provider: str | None = None, hours: float = 48.0,
+             series: str | os.PathLike | None = None, **kw: Any):
+    """The scheduler's entry point (see wattwise.schedule.forecast): a provider's forecast Series."""
+    return forecast_series(region, hours=hours, provider=provider, series=series, **kw)
+
+
+def history(region: str | None, start: float, end: float, *, provider: str | None = None,
+            series: str | os.PathLike | None = None, **kw: Any):
+    """The scheduler's fallback for a persistence forecast: the provider's recent history."""
+    return history_series(region, start, end, provider=provider, series=series, **kw)
+
+
 def lookup(region: str | None = None, *, at: Any = None, provider: str | None = None,
            series: str | os.PathLike | None = None) -> Intensity:
     """The intensity wattwise would use for ``region`` (now, or ``at``), with its provenance."""
