@@ -106,6 +106,8 @@
       var opt = e.target.options[e.target.selectedIndex];
       var what = document.getElementById("count-what");
       if (what && opt) what.textContent = "(" + opt.getAttribute("data-counts") + ")";
+      form.elements.hw.value = ""; // a model of the other catalogue would only be an error
+      form.elements.hw.focus();
       fillHardware();
     }
   });
