@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -206,10 +207,13 @@ def test_tree_still_counts_a_busy_child():
 
 
 _OPENED: list | None = None
+_OWNER: int | None = None
 
 
 def _audit(event, args):
-    if event == "open" and _OPENED is not None:  # builtins.open, io.open and os.open all raise it
+    # builtins.open, io.open and os.open all raise "open"; only this test's thread counts
+    # (a tracker left running by another test may read files on its own thread).
+    if event == "open" and _OPENED is not None and threading.get_ident() == _OWNER:
         _OPENED.append(str(args[0]))
 
 
@@ -219,13 +223,14 @@ def test_sampler_tick_opens_no_file(tmp_path):
     Each syscall costs 10-25 us when the caches are cold, as they are once a second; the
     first version opened and closed /proc files several times per tick.
     """
-    global _OPENED
+    global _OPENED, _OWNER
     import wattwise
 
     sys.addaudithook(_audit)  # cannot be removed; inert while _OPENED is None
     t = wattwise.Tracker(region="FR", store=False, interval=3600, install_handlers=False).start()
     try:
         t.meter._tick(record=True)  # warm: the descriptor is opened once
+        _OWNER = threading.get_ident()
         _OPENED = []
         for _ in range(50):
             t.meter._tick(record=True)
