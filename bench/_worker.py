@@ -86,7 +86,8 @@ def _carbontracker(workdir: str):
     return start, stop
 
 
-ADAPTERS = {"wattwise": _wattwise, "codecarbon": _codecarbon, "carbontracker": _carbontracker}
+ADAPTERS = {"wattwise": _wattwise, "wattwise-baseline": _wattwise, "codecarbon": _codecarbon,
+            "carbontracker": _carbontracker}
 
 
 def main(argv: list[str]) -> None:

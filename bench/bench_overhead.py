@@ -312,11 +312,13 @@ def render(tools: list[Tool], idle: dict, meta: dict) -> str:
         f"Steady window {meta['window']:g} s after {meta['settle']:g} s settling, tools run concurrently; import median of "
         f"{meta['import_runs']} runs; start median (and min) of {meta['start_runs']} fresh processes. "
         "Medians are what the targets are judged on.",
+        ("A baseline column is wattwise installed from another checkout (--baseline). " if any(
+            t.key == "wattwise-baseline" for t in tools) else "") +
         "Configurations: wattwise `Tracker(region='FR', interval=1.0, scope='process')` with its default SQLite store; "
         "CodeCarbon `OfflineEmissionsTracker(country_iso_code='FRA', measure_power_secs=1, save_to_file=True)` "
         "(its default machine tracking mode); carbontracker `CarbonTracker(epochs=1, update_interval=1, verbose=0)` + `epoch_start()`. "
         "Offline: HTTP(S) proxied to a closed local port, WATTWISE_OFFLINE=1. Imports as users write them: "
-        + "; ".join(f"`{t.import_stmt}`" for t in tools) + ".",
+        + "; ".join(dict.fromkeys(f"`{t.import_stmt}`" for t in tools)) + ".",
     ]
     rp = ww.result.get("replay")
     if rp:
@@ -344,11 +346,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rebuild", action="store_true", help="recreate the peers' virtualenvs")
     ap.add_argument("--only", help="comma-separated subset of tools (wattwise is always included)")
     ap.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.relative_to(REPO)}")
+    ap.add_argument("--baseline", metavar="PATH",
+                    help="also measure wattwise installed from PATH (another checkout), e.g. to show before/after")
     a = ap.parse_args(argv)
     window = a.window or (15.0 if a.quick else 120.0)
     runs = a.runs or (3 if a.quick else 7)
     settle = 3.0 if a.quick else 5.0
     tools = [t for t in TOOLS if t.key == "wattwise" or not a.only or t.key in a.only.split(",")]
+    if a.baseline:
+        tools.insert(1, Tool("wattwise-baseline", f"wattwise @ {Path(a.baseline).name}", [str(Path(a.baseline).resolve())],
+                             "import wattwise", "wattwise", fresh=True))
 
     VENVS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wattwise-bench-") as work:
@@ -372,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     bare = [t.result["bare_python_ms"] for t in ok if "bare_python_ms" in t.result]
     meta = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
             "machine": f"{os.cpu_count()} CPUs, {_cpu_name()}, Linux {platform.release()}",
-            "command": "python bench/bench_overhead.py" + (" --quick" if a.quick else ""), "window": window, "settle": settle,
+            "command": " ".join(["python bench/bench_overhead.py", *(argv if argv is not None else sys.argv[1:])]),
+            "window": window, "settle": settle,
             "import_runs": runs, "start_runs": runs, "bare_python_ms": statistics.median(bare) if bare else float("nan"),
             "load": load}
     table = render(tools, idle, meta)
