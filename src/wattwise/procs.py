@@ -108,6 +108,7 @@ class ProcessTree:
         self.rss_bytes = 0
         self.peak_rss_bytes = 0
         self._final: float | None = None
+        self.live_polls = 0
         self.poll()
 
     def attach(self, pid: int) -> None:
@@ -118,9 +119,10 @@ class ProcessTree:
     def poll(self) -> tuple[float, int]:
         if self.pid is None:
             return 0.0, 0
-        if self._final is not None:
-            self.cpu_s, self.rss_bytes = self._final, 0
-            return self.cpu_s, 0
+        if self._final is not None:  # reaped: the memory was held until exit, keep the last figure
+            self.cpu_s = self._final
+            return self.cpu_s, self.rss_bytes
+        self.live_polls += 1
         if self.pid == _MY_PID and _has_children() is False:
             # The usual library case: this process alone. times() is the thread group's
             # utime+stime+cutime+cstime (what /proc/<pid>/stat reports), and statm's resident
@@ -164,9 +166,18 @@ class ProcessTree:
         self.peak_rss_bytes = max(self.peak_rss_bytes, self.rss_bytes)
         return self.cpu_s, self.rss_bytes
 
-    def finalize(self, cpu_seconds: float) -> None:
+    def finalize(self, cpu_seconds: float, max_rss_bytes: int | None = None) -> None:
+        """Freeze the totals from ``wait4``'s rusage once the root is reaped.
+
+        A job shorter than a couple of sampling intervals was seen resident only as it started
+        (before it allocated anything); its peak RSS (``ru_maxrss``, the largest single process
+        of the tree) stands in for its memory then.
+        """
         self._final = max(self.cpu_s, cpu_seconds)
         self.cpu_s = self._final
+        if max_rss_bytes and self.live_polls <= 2 and max_rss_bytes > self.rss_bytes:
+            self.rss_bytes = int(max_rss_bytes)
+            self.peak_rss_bytes = max(self.peak_rss_bytes, self.rss_bytes)
 
 
 def node_cpu_busy_s(proc: str = "/proc") -> float:
