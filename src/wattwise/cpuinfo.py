@@ -8,18 +8,19 @@ from the CPUID family/model that /proc/cpuinfo reports.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._data import table
+from ._data import open_table, table
 
 
 @dataclass(frozen=True)
 class CpuInfo:
+    """The CPU as /proc/cpuinfo describes it (first processor, thread count, sockets, VM flag)."""
+
     vendor: str = ""
     model_name: str = ""
     family: int | None = None
@@ -85,6 +86,8 @@ def normalize(name: str) -> str:
 
 @dataclass(frozen=True)
 class TdpMatch:
+    """A TDP table row matched to a model name, with how sure the match is."""
+
     model: str
     tdp_w: float
     confidence: str  # exact | high | medium
@@ -110,13 +113,55 @@ def _tdp_index() -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
     return by_norm, by_token
 
 
+def _rows_mentioning(name: str, needles) -> list[dict[str, str]]:
+    """Rows of a bundled table whose raw line contains one of ``needles`` (lower case), in table order.
+
+    Start-up budget: normalising every row of a large table costs tens of milliseconds, and a
+    model number or fragment can only match a row whose text contains it, so the rest is never
+    parsed. Every table read this way has one row per line (no quoted newlines).
+    """
+    import csv
+
+    with open_table(name) as f:
+        lines = [ln for ln in f if not ln.startswith("#")]
+    if not lines:
+        return []
+    hits = []
+    for ln in lines[1:]:
+        low = ln.lower()
+        for n in needles:
+            if n in low:
+                hits.append(ln)
+                break
+    return list(csv.DictReader([lines[0], *hits]))
+
+
+def _digit_tokens(normalized: str) -> list[str]:
+    return [t for t in normalized.split() if any(c.isdigit() for c in t)]
+
+
+@functools.lru_cache(maxsize=64)
+def _tdp_index_for(numbers: tuple[str, ...]) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """``_tdp_index`` restricted to rows that mention one of the model numbers (same results for them)."""
+    by_norm: dict[str, dict[str, str]] = {}
+    by_token: dict[str, list[str]] = {}
+    for row in _rows_mentioning("cpu_tdp.csv", numbers):
+        n = normalize(row["model"])
+        by_norm.setdefault(n, row)
+        for tok in n.split():
+            if any(c.isdigit() for c in tok):
+                by_token.setdefault(tok, []).append(n)
+    return by_norm, by_token
+
+
 def match_tdp(name: str) -> TdpMatch | None:
     """Match a CPU model string to the TDP table. Needs a model number: 'AMD EPYC' alone matches nothing."""
     q = normalize(name)
-    numbers = [t for t in q.split() if any(c.isdigit() for c in t)]
+    numbers = _digit_tokens(q)
     if not numbers:
         return None
-    by_norm, by_token = _tdp_index()
+    # A match needs one of the query's model numbers as a token of the row, hence in its text.
+    by_norm, by_token = _tdp_index_for(tuple(sorted(set(numbers))))
 
     def mk(key: str, conf: str, score: float) -> TdpMatch:
         r = by_norm[key]
@@ -132,6 +177,8 @@ def match_tdp(name: str) -> TdpMatch | None:
         cnum = {t for t in ctok if any(ch.isdigit() for ch in t)}
         if not cnum or not cnum <= qtok:
             continue  # the candidate's model number must appear in the query
+        import difflib
+
         score = difflib.SequenceMatcher(None, q, c).ratio()
         if ctok <= qtok:
             score = max(score, 0.95)
@@ -150,6 +197,21 @@ def _coefficients() -> dict[str, dict[str, str]]:
 @functools.lru_cache(maxsize=1)
 def _arch_fragments() -> list[tuple[str, str]]:
     frags = [(normalize(r["model_fragment"]), r["architecture"]) for r in table("cpu_microarchitectures.csv")]
+    return sorted(frags, key=lambda x: -len(x[0]))
+
+
+def _arch_fragments_for(q: str) -> list[tuple[str, str]]:
+    """The (fragment, architecture) pairs that can match the normalised name ``q``, longest first.
+
+    A fragment matches only as whole tokens of ``q`` and must hold a digit, so its row's text
+    contains one of ``q``'s digit tokens: the other rows are skipped unparsed (see
+    ``_rows_mentioning``). Same order and result as scanning ``_arch_fragments()``.
+    """
+    numbers = _digit_tokens(q)
+    if not numbers:
+        return []
+    rows = _rows_mentioning("cpu_microarchitectures.csv", numbers)
+    frags = [(normalize(r["model_fragment"]), r["architecture"]) for r in rows]
     return sorted(frags, key=lambda x: -len(x[0]))
 
 
@@ -177,8 +239,9 @@ def _arch_from_cpuid(info: CpuInfo) -> str | None:
 
 def microarchitecture(info: CpuInfo) -> tuple[str | None, str]:
     """(architecture, how it was found)."""
-    q = f" {normalize(info.model_name)} "
-    for frag, arch in _arch_fragments():
+    norm = normalize(info.model_name)
+    q = f" {norm} "
+    for frag, arch in _arch_fragments_for(norm):
         if frag and any(c.isdigit() for c in frag) and f" {frag} " in q:
             return arch, f"model name contains '{frag}'"
     arch = _arch_from_cpuid(info)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RankInfo:
+    """This process's place in a launcher's world (ranks, local rank, world size, which launcher)."""
+
     rank: int
     local_rank: int
     world_size: int

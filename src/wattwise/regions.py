@@ -8,13 +8,12 @@ fuzzy match over ids, aliases and human names.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._data import table
+from ._data import open_table, table
 from .errors import UsageError
 
 WORLD = "WORLD"
@@ -74,6 +73,77 @@ _CORE = {"id", "kind", "name", "g_per_kwh", "year", "source", "license", "signal
          "pue", "pue_source", "alpha3", "aliases"}
 
 
+def _make(r: dict[str, str], kind: str) -> Region:
+    rid = r["id"]
+    k = r.get("kind") or (WORLD.lower() if rid == WORLD else kind)
+    return Region(
+        id=rid, kind=k, name=r.get("name") or rid, g_per_kwh=_f(r.get("g_per_kwh")), year=_i(r.get("year")),
+        source=r.get("source", ""), license=r.get("license", ""), signal=r.get("signal") or "average",
+        zone=r.get("zone") or None, provider=r.get("provider") or None,
+        country=r.get("country") or (rid if kind == "country" and rid != WORLD else None),
+        pue=_f(r.get("pue")), pue_source=r.get("pue_source") or None,
+        extra={k2: _num(v) for k2, v in r.items() if k2 not in _CORE and v not in (None, "")},
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _rows() -> dict[str, tuple[dict[str, str], str]]:
+    """Raw rows by id, later tables winning as in ``_load``: enough to answer an exact id."""
+    out: dict[str, tuple[dict[str, str], str]] = {}
+    for fname, kind in _TABLES:
+        try:
+            rows = table(fname)
+        except FileNotFoundError:
+            continue
+        for r in rows:
+            out[r["id"]] = (r, kind)
+    return out
+
+
+def _row_by_id(fname: str, rid: str) -> dict[str, str] | None:
+    """The last row of a table whose first column (``id``) is ``rid``, parsing only that line.
+
+    Every bundled table has one row per line. Raises LookupError when the table does not
+    start with an ``id`` column (the caller then parses it whole).
+    """
+    import csv
+
+    header, hit = None, None
+    plain, quoted = rid + ",", '"' + rid.replace('"', '""') + '",'
+    try:
+        with open_table(fname) as f:
+            for line in f:
+                if line.startswith("#"):
+                    continue
+                if header is None:
+                    header = line
+                    if not line.startswith("id,"):
+                        raise LookupError(fname)
+                elif line.startswith(plain) or line.startswith(quoted):
+                    hit = line
+    except FileNotFoundError:
+        return None
+    if hit is None:
+        return None
+    rows = list(csv.DictReader([header, hit]))
+    return rows[0] if rows else None
+
+
+@functools.lru_cache(maxsize=None)
+def _region(rid: str) -> Region | None:
+    """One region by exact id, without parsing every table and building every region and alias
+    (~10 ms at each tracker start). Later tables win, as in ``_load``."""
+    try:
+        for fname, kind in reversed(_TABLES):
+            row = _row_by_id(fname, rid)
+            if row is not None:
+                return _make(row, kind)
+        return None
+    except LookupError:
+        hit = _rows().get(rid)
+        return None if hit is None else _make(*hit)
+
+
 @functools.lru_cache(maxsize=1)
 def _load() -> tuple[dict[str, Region], dict[str, str]]:
     regions: dict[str, Region] = {}
@@ -85,20 +155,15 @@ def _load() -> tuple[dict[str, Region], dict[str, str]]:
             continue
         for r in rows:
             rid = r["id"]
-            k = r.get("kind") or (WORLD.lower() if rid == WORLD else kind)
-            reg = Region(
-                id=rid, kind=k, name=r.get("name") or rid, g_per_kwh=_f(r.get("g_per_kwh")), year=_i(r.get("year")),
-                source=r.get("source", ""), license=r.get("license", ""), signal=r.get("signal") or "average",
-                zone=r.get("zone") or None, provider=r.get("provider") or None,
-                country=r.get("country") or (rid if kind == "country" and rid != WORLD else None),
-                pue=_f(r.get("pue")), pue_source=r.get("pue_source") or None,
-                extra={k2: _num(v) for k2, v in r.items() if k2 not in _CORE and v not in (None, "")},
-            )
+            reg = _make(r, kind)
             regions[rid] = reg
             for a in [rid, r.get("alpha3"), reg.name, *(r.get("aliases") or "").split("|")]:
                 if a:
                     aliases.setdefault(_key(a), rid)
     return regions, aliases
+
+
+_LOAD = _load
 
 
 def _key(s: str) -> str:
@@ -109,8 +174,16 @@ def all_regions() -> list[Region]:
     return list(_load()[0].values())
 
 
-def get(rid: str) -> Region | None:
+def _lookup(rid: str) -> Region | None:
+    """An exact id. Until the full table is built, build just that region; once ``_load`` has
+    run (or was replaced, as tests do), it is the authority."""
+    if _load is _LOAD and _LOAD.cache_info().currsize == 0 and isinstance(rid, str):
+        return _region(rid)
     return _load()[0].get(rid)
+
+
+def get(rid: str) -> Region | None:
+    return _lookup(rid)
 
 
 def suggest(text: str, n: int = 3) -> list[str]:
@@ -121,6 +194,8 @@ def suggest(text: str, n: int = 3) -> list[str]:
     for rid in regions:
         if ":" in rid and rid.split(":", 1)[1].lower() == k:
             out.append(rid)
+    import difflib
+
     for m in difflib.get_close_matches(k, list(aliases), n=n * 3, cutoff=0.72):
         rid = aliases[m]
         if rid not in out:
@@ -137,18 +212,19 @@ def resolve(text: str) -> Region:
     """Return the region for an id, alias or name; raise UsageError with suggestions otherwise."""
     if text is None or not str(text).strip():
         raise UsageError("empty region; pass an id such as FR, US-CAL-CISO or aws:us-east-1 (see: wattwise regions)")
-    regions, aliases = _load()
     t = str(text).strip()
-    if t in regions:
-        return regions[t]
+    reg = _lookup(t)
+    if reg is not None:
+        return reg
     if ":" in t:
         p, r = t.split(":", 1)
-        cand = f"{p.lower()}:{r.lower()}"
-        if cand in regions:
-            return regions[cand]
-    up = t.upper()
-    if up in regions:
-        return regions[up]
+        reg = _lookup(f"{p.lower()}:{r.lower()}")
+        if reg is not None:
+            return reg
+    reg = _lookup(t.upper())
+    if reg is not None:
+        return reg
+    regions, aliases = _load()
     rid = aliases.get(_key(t))
     if rid:
         return regions[rid]

@@ -9,20 +9,15 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
-import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
-import uuid
 from typing import Any, Callable
 
 from .errors import StrictModeError, UsageError, WattwiseError
 from .result import Component, Intensity, Measurement, WindowResult
-
-log = logging.getLogger("wattwise")
 
 NOT_COUNTED = (
     "network and storage devices",
@@ -33,7 +28,17 @@ MIN_INTERVAL, MAX_INTERVAL = 0.1, 3600.0
 
 
 def new_run_id() -> str:
-    return uuid.uuid4().hex[:12]
+    return os.urandom(6).hex()  # 48 random bits, like uuid4().hex[:12] without importing uuid
+
+
+def _hostname() -> str:
+    """socket.gethostname() without importing socket (both read uname's nodename)."""
+    try:
+        return os.uname().nodename
+    except AttributeError:  # not POSIX
+        import socket
+
+        return socket.gethostname()
 
 
 def _version() -> str:
@@ -169,7 +174,7 @@ class Tracker:
             self.hardware = d.hardware
             self.probes = d.probes
         self.sensors = sensors
-        self.host = socket.gethostname()
+        self.host = _hostname()
 
         self._open_store()
         self._prepared = True
@@ -234,7 +239,7 @@ class Tracker:
                 self.store = arg
             self.store.create_run(
                 self.run_id, project=self.project, name=self.name, command=self.command, start_ts=time.time(),
-                scope=self.scope, region=self.intensity.region or self.intensity.zone, pue=self.pue, host=socket.gethostname(),
+                scope=self.scope, region=self.intensity.region or self.intensity.zone, pue=self.pue, host=self.host,
                 pid=os.getpid(), version=_version(),  # the measuring process: its death marks the run interrupted
                 meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval,
                       "components": [{"name": x.component, "method": x.method, "source": x.source} for x in self.sensors],

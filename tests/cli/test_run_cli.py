@@ -190,3 +190,13 @@ def test_visible_gpus_are_measured_via_cli(tmp_path):
     gpus = [c for c in d["components"] if c["name"].startswith("gpu")]
     assert [g["name"] for g in gpus] == ["gpu:1"] and gpus[0]["method"] == "measured"
     assert d["hardware"]["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"
+
+
+def test_short_job_ram_is_not_zero(tmp_path):
+    """A job shorter than one interval used to get 0 J of RAM: its memory was never sampled."""
+    p = ww(["run", "--region", "FR", "--interval", "5", "--store", str(tmp_path / "r.db"), "--json", "--",
+            PY, "-c", "x = bytearray(200_000_000); import time; time.sleep(0.3)"])
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    ram = next(c for c in d["components"] if c["name"] == "ram")
+    # >= 200 MB held for >= 0.3 s at 0.3725 W/GB (trapezoid from ~0 at exec): well above 0.01 J
+    assert ram["energy_kwh"] * 3.6e6 > 0.01

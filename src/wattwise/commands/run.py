@@ -229,7 +229,7 @@ def _wait(child, tracker) -> int:
             return child.returncode if child.returncode is not None else 1
         except InterruptedError:
             continue
-    tracker.tree.finalize(ru.ru_utime + ru.ru_stime)
+    tracker.tree.finalize(ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024)  # Linux reports KiB
     child.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
     rc = child.returncode
     return 128 - rc if rc < 0 else rc

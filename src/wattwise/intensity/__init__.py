@@ -13,7 +13,6 @@ file's ``provider`` key, or implicitly by credentials (``WATTWISE_ELECTRICITYMAP
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import sys
 import types
@@ -73,6 +72,8 @@ def provider_name(name: str | None = None) -> str | None:
         return key
     if key in ALIASES:
         return ALIASES[key]
+    import difflib
+
     close = difflib.get_close_matches(key, list(PROVIDERS) + list(ALIASES), n=1, cutoff=0.6)
     hint = f"; did you mean '{ALIASES.get(close[0], close[0]) or 'static'}'?" if close else ""
     raise UsageError(f"unknown intensity provider '{name}' ({how}){hint} (choose from: {', '.join(PROVIDERS)}, static)")
@@ -109,19 +110,22 @@ def account_for(intensity: Intensity, *, provider: str | None = None, series: st
     emissions query does. A provider that cannot start (offline, no credentials) gives the annual
     account with a note, unless ``strict``.
     """
-    from .accounting import HourlyAccount
-    from .base import ProviderError
-
+    # The hourly machinery (accounting, series, gzip, providers) is imported only when it is
+    # used: the offline default returns AnnualAccount, and a tracker's start is budgeted.
     if intensity.method == "user":
         return AnnualAccount(intensity)
     series = series or os.environ.get("WATTWISE_INTENSITY_FILE") or None
     if series:
+        from .accounting import HourlyAccount
         from .userfile import SeriesFile
 
         return HourlyAccount(intensity, SeriesFile(series, column=column), strict=strict)
     name = provider_name(provider)
     if name is None:
         return AnnualAccount(intensity)
+    from .accounting import HourlyAccount
+    from .base import ProviderError
+
     try:
         src = make_provider(name, **kw)
     except ProviderError as e:

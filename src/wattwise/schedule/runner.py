@@ -293,7 +293,7 @@ def run_pause_resume(plan, child, tracker, *, clock=time.time) -> int:
     state["ended_early"] = idx < len(slots) - 1
     state["interrupted"] = flags["stop_plan"]
     status, ru = result
-    tracker.tree.finalize(ru.ru_utime + ru.ru_stime)
+    tracker.tree.finalize(ru.ru_utime + ru.ru_stime, ru.ru_maxrss * 1024)  # Linux reports KiB
     child.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
     rc = child.returncode
     return 128 - rc if rc < 0 else rc

@@ -12,6 +12,8 @@ from .model import CpuModelSensor, RamModelSensor
 
 @dataclass
 class Detection:
+    """What the probes found: the sensors to read, and why each missing component is missing."""
+
     sensors: list = field(default_factory=list)
     probes: list[Probe] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)  # component -> reason (energy null)

@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from typing import Any, Iterable
+
+
+def _hostname() -> str:
+    """socket.gethostname() without importing socket (both read uname's nodename): tracker start is budgeted."""
+    try:
+        return os.uname().nodename
+    except AttributeError:  # not POSIX
+        import socket
+
+        return socket.gethostname()
 
 
 class BaseStore:
@@ -50,7 +59,7 @@ class BaseStore:
         self._tx(lambda c: c.execute(
             "INSERT INTO runs (run_id, project, name, command, status, start_ts, host, pid, scope, region, pue, meta_json,"
             " wattwise_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run_id, project, name, command, "running", start_ts, host or socket.gethostname(), pid or os.getpid(), scope,
+            (run_id, project, name, command, "running", start_ts, host or _hostname(), pid or os.getpid(), scope,
              region, pue, json.dumps(meta or {}), version)))
 
     def append_samples(self, run_id: str, rows: Iterable[tuple[float, str, float, float | None]]) -> None:
@@ -238,5 +247,5 @@ def _mark_interrupted(r: dict) -> None:
 
     Runs recorded on other hosts keep their stored status: their process cannot be checked from here.
     """
-    if r.get("status") == "running" and r.get("host") == socket.gethostname() and not _pid_alive(r.get("pid")):
+    if r.get("status") == "running" and r.get("host") == _hostname() and not _pid_alive(r.get("pid")):
         r["status"] = "interrupted"

@@ -23,11 +23,17 @@
         var x0 = Math.max(x.getPixelForValue(b.x0), area.left);
         var x1 = Math.min(x.getPixelForValue(b.x1), area.right);
         if (!(x1 > x0)) return;
-        ctx.fillStyle = i % 2 ? "rgba(100,116,139,0.06)" : "rgba(100,116,139,0.15)";
+        ctx.fillStyle = b.color || (i % 2 ? "rgba(100,116,139,0.06)" : "rgba(100,116,139,0.15)");
         ctx.fillRect(x0, area.top, x1 - x0, area.bottom - area.top);
+        if (b.edge) { // an outlined band (the schedule page's "start now")
+          ctx.setLineDash([5, 4]);
+          ctx.strokeStyle = b.edge;
+          ctx.strokeRect(x0 + 0.5, area.top + 0.5, x1 - x0 - 1, area.bottom - area.top - 1);
+          ctx.setLineDash([]);
+        }
         if (ctx.measureText(b.name).width + 6 < x1 - x0) {
-          ctx.fillStyle = "#475569";
-          ctx.fillText(b.name, x0 + 3, area.top + 12);
+          ctx.fillStyle = b.text || "#475569";
+          ctx.fillText(b.name, x0 + 3, area.top + (b.edge ? 26 : 12));
         }
       });
       ctx.restore();
@@ -73,6 +79,15 @@
         type: "line",
         data: { datasets: [{ label: d.ylabel, data: points(d.x, d.y), borderColor: "#0f766e", stepped: "before",
                              pointRadius: 2, borderWidth: 1.6 }] },
+        options: { scales: axes(d, false), plugins: { legend: { display: false }, wwBands: { bands: d.bands } } }
+      };
+    },
+    // Intensity over the planning window, the planned slots as green bands (schedule page).
+    schedule: function (d) {
+      return {
+        type: "line",
+        data: { datasets: [{ label: d.ylabel, data: points(d.x, d.y), borderColor: "#0f766e", backgroundColor: rgba("#0f766e", 0.08),
+                             fill: "origin", stepped: "after", pointRadius: 0, borderWidth: 1.8 }] },
         options: { scales: axes(d, false), plugins: { legend: { display: false }, wwBands: { bands: d.bands } } }
       };
     },
@@ -127,10 +142,14 @@
     }
   }
 
-  function init() {
-    var figs = document.querySelectorAll("figure.chart[data-chart]");
+  // Draws every chart under root (default: the page) not drawn yet; pages that replace part of
+  // themselves (the calculator, the schedule page) call window.wattwiseCharts.draw(part).
+  function init(root) {
+    var figs = (root && root.querySelectorAll ? root : document).querySelectorAll("figure.chart[data-chart]:not([data-rendered])");
     for (var i = 0; i < figs.length; i++) draw(figs[i]);
   }
+
+  window.wattwiseCharts = { draw: init, builders: builders };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
