@@ -4,11 +4,11 @@ Planning needs the intensity integral over arbitrary spans in O(1): a ``Dense`` 
 one value per step from ``t0`` with prefix sums. Gaps in the input are filled by linear
 interpolation between the known neighbours and reported (a plan never silently invents a
 value). Cells are the planner's unit of choice: ``step``-long spans on a grid through an anchor.
-Plans use the forecast's own intervals (``plan_cells``): the first cell runs from ``now`` to
-the first interval boundary, shorter than the others when ``now`` falls inside an interval,
-so a job can start now or exactly when a clean interval begins. ``cells`` with the default
-anchor (``now``) gives cells of ``step`` from ``now``, which straddle two forecast intervals
-(time-weighted mean) when ``now`` is off the grid.
+The planner uses two grids: ``cells`` from ``now`` (so "start now" is always a candidate, as
+in Dodge et al.; a cell straddling two forecast intervals gets their time-weighted mean), and
+``plan_cells``, the forecast's own intervals, whose first cell runs from ``now`` to the first
+boundary, so a job can start exactly when a clean interval begins. When ``now`` is on a
+boundary the two are the same.
 """
 from __future__ import annotations
 

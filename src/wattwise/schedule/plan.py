@@ -5,8 +5,9 @@ Window semantics follow DESIGN.md and Dodge et al.: with ``within=N`` Flexible S
 anywhere in [now, now + N]; Pause & Resume places the job's pieces in [now, now + N + D]. A
 deadline (``by``) caps both so the job ends by then. The baseline is "start now, here": the
 first region given, run at once and without pauses, under the same forecast and power.
-Plans use the forecast's own intervals (``grid.plan_cells``): a job starts now or exactly when
-an interval begins, and pauses on interval boundaries.
+Each policy is planned on cells of one step from now and on the forecast's own intervals, and
+the cheaper plan kept (``windows.best_*``), so a job can start exactly when a clean interval
+begins. The baseline is costed on the forecast's intervals (exact for any energy profile).
 """
 from __future__ import annotations
 

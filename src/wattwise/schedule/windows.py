@@ -1,27 +1,27 @@
-"""The two time policies of Dodge et al. (2022), exact on the planning grid.
+"""The two time policies of Dodge et al. (2022), exact on the planning grids.
 
-Model (documented in docs/schedule.md): time is cut into cells that are the forecast's own
-intervals (``grid.plan_cells``); the first cell runs from ``now`` to the first interval
-boundary and is shorter than the others when ``now`` falls inside an interval (its "rest").
-A job of duration D = m*step + rho runs m whole cells and, when rho > 0, one piece of length
-rho at the beginning or the end of a further cell; or, "head first", it runs the rest of the
-current interval whole and then D - l0 = m'*step + rho' the same way. A piece costs its energy
-(the job's energy over the job time it covers; a flat profile by default) times the cell's
-mean intensity, which is exact for a forecast constant over each interval. Pausing costs
-``idle_w`` times the intensity of the paused time between the job's first start and its end
-(Dodge et al. counted pauses as free). When ``now`` is on a boundary this is the grid of
-Dodge et al. ("all possible start times", at the data's resolution) and the head never arises.
+Model (documented in docs/schedule.md): time is cut into cells of the forecast's step, on two
+grids (``best_*`` plan on both and keep the cheaper plan): cells of one step from ``now``
+(``grid.cells``; Dodge et al.: "all possible start times, in 5 minute increments"), and the
+forecast's own intervals (``grid.plan_cells``), whose first cell runs from ``now`` to the first
+boundary and is shorter than the others when ``now`` falls inside an interval. When ``now`` is
+on a boundary the grids are the same. A job of duration D = m*step + rho runs m whole cells
+and, when rho > 0, one piece of length rho at the beginning or the end of a further cell; on
+the interval grid it may also run the short first cell whole first (the "head": a partial
+first slot starting now) and then D - l0 = m'*step + rho' the same way. A piece costs its
+energy (the job's energy over the job time it covers; a flat profile by default) times the
+cell's mean intensity. Pausing costs ``idle_w`` times the intensity of the paused time between
+the job's first start and its end (Dodge et al. counted pauses as free).
 
-- Flexible Start: start now or at a forecast boundary no later than now + N, run to
-  completion. A sliding window gives every boundary start's cost in O(n) (flat profile;
-  O(n*m) for a measured profile).
-- Pause & Resume: pieces anywhere in [now, now + D + N], with and without the head. Flat, free
-  pauses, no constraints: the m cheapest cells plus the cheapest remaining rho piece (exact,
-  O(n log n)). With a minimum run length per chunk, a maximum number of pauses, idle power or
-  a measured profile: an exact dynamic programme over (cell, cells done, rho done, chunks
-  left, running/paused).
+- Flexible Start: start at a cell's start (now + k*step; now or a forecast boundary) no later
+  than now + N, run to completion. A sliding window gives every candidate's cost in O(n) per
+  grid (flat profile; O(n*m) for a measured profile).
+- Pause & Resume: pieces anywhere in [now, now + D + N]. Flat, free pauses, no constraints:
+  the m cheapest cells plus the cheapest remaining rho piece (exact, O(n log n)). With a
+  minimum run length per chunk, a maximum number of pauses, idle power or a measured profile:
+  an exact dynamic programme over (cell, cells done, rho done, chunks left, running/paused).
 
-Both return a ``Placement`` or None when the known forecast cannot hold the job.
+Each returns a ``Placement`` or None when the known forecast cannot hold the job.
 """
 from __future__ import annotations
 
