@@ -1,0 +1,114 @@
+"""The Lightning callback's hooks, shared by the ``lightning.pytorch`` and ``pytorch_lightning`` names.
+
+Lightning checks callbacks against its own ``Callback`` class, and the two package names ship
+two distinct classes; each public module mixes these hooks into the right one. Nothing here
+imports Lightning.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._session import FitSession, check_settings
+
+
+class LightningHooks:
+    """Measure ``trainer.fit()``: one stored run, one window per training epoch, logged totals.
+
+    Arguments are ``wattwise.Tracker``'s (``project`` defaults to the LightningModule's class
+    name), plus ``training_type`` (``"pre-training"``, the default, or ``"fine-tuning"``) for
+    the model card, ``model_card`` (a README.md path to add ``co2_eq_emissions`` to at the end)
+    and ``verbose`` (a one-line summary on stderr at the end).
+
+    Each epoch's energy is logged with ``pl_module.log`` (``wattwise_epoch_energy_kwh``,
+    ``wattwise_epoch_emissions_gco2e``, and the totals so far); the final totals go to every
+    ``trainer.loggers`` entry at ``on_fit_end``. An epoch window runs from
+    ``on_train_epoch_start`` to ``on_train_epoch_end``, so it includes the validation that
+    Lightning runs at the end of the epoch. Local rank 0 of each node measures; global rank 0
+    logs. Any wattwise problem becomes a ``WattwiseWarning`` (``strict=True`` raises).
+    """
+
+    _framework = "lightning"
+
+    def __init__(self, project: str | None = None, region: str | None = None, interval: float = 5.0,
+                 scope: str = "process", store: Any = None, strict: bool = False, *, training_type: str | None = None,
+                 model_card: str | Path | None = None, verbose: bool = True, **tracker_kwargs: Any):
+        super().__init__()
+        kw = dict(project=project, region=region, interval=interval, scope=scope, store=store, strict=strict, **tracker_kwargs)
+        check_settings(region, training_type, kw)
+        self.model_card = model_card
+        self.session = FitSession(self._framework, strict=strict, verbose=verbose, training_type=training_type,
+                                  tracker_kwargs=kw)
+
+    # -- what users read afterwards ------------------------------------------------------------
+    @property
+    def result(self):
+        """The run's ``wattwise.Measurement`` once fit ended (None on processes that do not measure)."""
+        return self.session.result
+
+    @property
+    def run_id(self) -> str | None:
+        return self.session.result.run_id if self.session.result is not None else None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The final ``wattwise_*`` totals (empty before the end, and where nothing was measured)."""
+        return dict(self.session.final_metrics)
+
+    def model_card_metadata(self, training_type: str | None = None) -> dict[str, Any]:
+        """``{"co2_eq_emissions": {emissions (g), source, training_type, geographical_location, hardware_used}}``."""
+        return self.session.model_card_metadata(training_type)
+
+    def update_model_card(self, path: str | Path, training_type: str | None = None) -> Path:
+        """Add ``co2_eq_emissions`` to a model card's YAML front matter (a README.md, created if missing)."""
+        return self.session.write_model_card(path, training_type)
+
+    # -- Lightning hooks -----------------------------------------------------------------------
+    def on_fit_start(self, trainer, pl_module) -> None:
+        s = self.session
+        if s.active:
+            s.finish(exit_code=1, status="interrupted")
+        measure = getattr(trainer, "local_rank", 0) == 0
+        total_steps = None
+        if measure:
+            try:  # inf for an iterable dataset without a length: the projection then counts epochs
+                total_steps = trainer.estimated_stepping_batches
+            except Exception:  # noqa: BLE001 - never harm the fit
+                total_steps = None
+        max_epochs = getattr(trainer, "max_epochs", None)
+        s.begin(measure=measure, report=bool(getattr(trainer, "is_global_zero", True)),
+                project=type(pl_module).__name__, total_steps=total_steps,
+                total_epochs=max_epochs if max_epochs and max_epochs > 0 else None)
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        if self.session.active:
+            self.session.epoch_begin(trainer.current_epoch)
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        s = self.session
+        if not s.active:
+            return
+        m = s.epoch_end(step=trainer.global_step)
+        if m and s.report:
+            s.safe("logging the epoch's energy", pl_module.log_dict, m, on_step=False, on_epoch=True,
+                   prog_bar=False, logger=True, rank_zero_only=True)
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        s = self.session
+        if not s.active:
+            return
+        m = s.finish()
+        if m and s.report:
+            for lg in list(getattr(trainer, "loggers", None) or []):
+                s.safe(f"logging the totals to {type(lg).__name__}", lg.log_metrics, m, step=trainer.global_step)
+            if self.model_card:
+                s.safe("writing the model card", s.write_model_card, self.model_card)
+
+    def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
+        if self.session.active:
+            code = 130 if isinstance(exception, KeyboardInterrupt) else 1
+            self.session.finish(exit_code=code, status="interrupted")
+
+    def teardown(self, trainer, pl_module, stage: str) -> None:
+        if self.session.active and stage == "fit":  # a fit that ended without on_fit_end
+            self.session.finish()
