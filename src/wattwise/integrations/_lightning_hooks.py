@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._session import FitSession, check_settings
+from ._session import FitSession, check_settings, guarded
 
 
 class LightningHooks:
@@ -20,9 +20,9 @@ class LightningHooks:
     the model card, ``model_card`` (a README.md path to add ``co2_eq_emissions`` to at the end)
     and ``verbose`` (a one-line summary on stderr at the end).
 
-    Each epoch's energy is logged with ``pl_module.log`` (``wattwise_epoch_energy_kwh``,
-    ``wattwise_epoch_emissions_gco2e``, and the totals so far); the final totals go to every
-    ``trainer.loggers`` entry at ``on_fit_end``. An epoch window runs from
+    Each epoch's energy (``wattwise_epoch_energy_kwh``, ``wattwise_epoch_emissions_gco2e``,
+    and the totals so far) and, at ``on_fit_end``, the final totals go to every entry of
+    ``trainer.loggers`` (CSV, TensorBoard, W&B, MLflow, ...). An epoch window runs from
     ``on_train_epoch_start`` to ``on_train_epoch_end``, so it includes the validation that
     Lightning runs at the end of the epoch. Local rank 0 of each node measures; global rank 0
     logs. Any wattwise problem becomes a ``WattwiseWarning`` (``strict=True`` raises).
@@ -64,51 +64,69 @@ class LightningHooks:
         return self.session.write_model_card(path, training_type)
 
     # -- Lightning hooks -----------------------------------------------------------------------
+    @guarded
     def on_fit_start(self, trainer, pl_module) -> None:
         s = self.session
         if s.active:
             s.finish(exit_code=1, status="interrupted")
         measure = getattr(trainer, "local_rank", 0) == 0
-        total_steps = None
-        if measure:
-            try:  # inf for an iterable dataset without a length: the projection then counts epochs
-                total_steps = trainer.estimated_stepping_batches
-            except Exception:  # noqa: BLE001 - never harm the fit
-                total_steps = None
         max_epochs = getattr(trainer, "max_epochs", None)
         s.begin(measure=measure, report=bool(getattr(trainer, "is_global_zero", True)),
-                project=type(pl_module).__name__, total_steps=total_steps,
+                project=type(pl_module).__name__,
                 total_epochs=max_epochs if max_epochs and max_epochs > 0 else None)
 
+    @guarded
     def on_train_epoch_start(self, trainer, pl_module) -> None:
-        if self.session.active:
-            self.session.epoch_begin(trainer.current_epoch)
+        s = self.session
+        if not s.active:
+            return
+        if s.total_steps is None and getattr(trainer, "train_dataloader", None) is not None:
+            # Only now: before the train dataloader exists, estimated_stepping_batches sets it up with
+            # a collective (all_reduce) that the other ranks never join, and DDP deadlocks.
+            try:  # inf for an iterable dataset without a length: the projection then counts epochs
+                s.set_total_steps(trainer.estimated_stepping_batches)
+            except Exception:  # noqa: BLE001 - never harm the fit
+                pass
+        s.epoch_begin(trainer.current_epoch)
 
+    @guarded
     def on_train_epoch_end(self, trainer, pl_module) -> None:
         s = self.session
         if not s.active:
             return
         m = s.epoch_end(step=trainer.global_step)
         if m and s.report:
-            s.safe("logging the epoch's energy", pl_module.log_dict, m, on_step=False, on_epoch=True,
-                   prog_bar=False, logger=True, rank_zero_only=True)
+            _log(s, trainer, {**m, "epoch": float(trainer.current_epoch)})
 
+    @guarded
     def on_fit_end(self, trainer, pl_module) -> None:
         s = self.session
         if not s.active:
             return
         m = s.finish()
         if m and s.report:
-            for lg in list(getattr(trainer, "loggers", None) or []):
-                s.safe(f"logging the totals to {type(lg).__name__}", lg.log_metrics, m, step=trainer.global_step)
+            _log(s, trainer, m)
             if self.model_card:
                 s.safe("writing the model card", s.write_model_card, self.model_card)
 
+    @guarded
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
         if self.session.active:
             code = 130 if isinstance(exception, KeyboardInterrupt) else 1
             self.session.finish(exit_code=code, status="interrupted")
 
+    @guarded
     def teardown(self, trainer, pl_module, stage: str) -> None:
         if self.session.active and stage == "fit":  # a fit that ended without on_fit_end
             self.session.finish()
+
+
+def _log(s: FitSession, trainer, metrics: dict[str, float]) -> None:
+    """Straight to ``trainer.loggers``, from global rank 0 only.
+
+    Not through ``pl_module.log``: a value logged on one rank only makes Lightning warn once
+    per key in every distributed run (it expects ``sync_dist=True``, a collective that the
+    other ranks, which measure nothing, would never join).
+    """
+    for lg in list(getattr(trainer, "loggers", None) or []):
+        s.safe(f"logging energy to {type(lg).__name__}", lg.log_metrics, metrics, step=trainer.global_step)

@@ -17,6 +17,7 @@ rest of the fit. ``strict=True`` lets the exception through instead.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import sys
@@ -34,6 +35,21 @@ TRAINING_TYPES = ("pre-training", "fine-tuning")
 
 class WattwiseWarning(UserWarning):
     """A wattwise problem during training; the training itself goes on."""
+
+
+def guarded(hook: Callable) -> Callable:
+    """A framework hook that can never raise into the training loop (unless strict)."""
+    @functools.wraps(hook)
+    def wrapper(self, *args, **kw):
+        try:
+            return hook(self, *args, **kw)
+        except Exception as e:  # noqa: BLE001 - never harm the training
+            if self.session.strict:
+                raise
+            self.session.warn(f"{hook.__name__} failed ({type(e).__name__}: {e}); training goes on")
+            log.debug("wattwise: %s failed", hook.__name__, exc_info=True)
+            return None
+    return wrapper
 
 
 def check_settings(region: str | None, training_type: str | None, tracker_kwargs: dict[str, Any]) -> None:
@@ -137,6 +153,14 @@ class FitSession:
     @property
     def effective_training_type(self) -> str:
         return self.training_type or self._inferred_training_type or "pre-training"
+
+    def set_total_steps(self, total: Any) -> None:
+        """The number of optimizer steps in the whole fit, once the framework knows it."""
+        v = _finite_positive(total)
+        if v is not None and self.active:
+            self.total_steps = v
+            if self.tracker.epochs:  # from now on the projection counts steps, not epochs
+                self.tracker.epochs = None
 
     def epoch_begin(self, index: int) -> None:
         if not self.active:

@@ -35,7 +35,7 @@ except ImportError as _e:  # pragma: no cover - exercised in a subprocess by the
     raise MissingExtraError("hf", "transformers", "wattwise.integrations.transformers (the Hugging Face Trainer callback)",
                             install='pip install transformers accelerate (or pip install "wattwise[hf]")') from _e
 
-from ._session import FitSession, WattwiseWarning, check_settings
+from ._session import FitSession, WattwiseWarning, check_settings, guarded
 
 __all__ = ["WattwiseCallback", "WattwiseWarning"]
 
@@ -100,6 +100,7 @@ class WattwiseCallback(TrainerCallback):
         return self.session.write_model_card(target, training_type)
 
     # -- Trainer events ----------------------------------------------------------------------
+    @guarded
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         s = self.session
         if s.active:  # a previous train() ended in an exception: close that run first
@@ -112,12 +113,14 @@ class WattwiseCallback(TrainerCallback):
                 total_steps=getattr(state, "max_steps", None), total_epochs=getattr(args, "num_train_epochs", None),
                 training_type=_training_type(model))
 
+    @guarded
     def on_epoch_begin(self, args, state, control, **kwargs):
         s = self.session
         if s.active:
             ep = getattr(state, "epoch", None)
             s.epoch_begin(int(ep + 1e-6) if ep is not None else 0)
 
+    @guarded
     def on_epoch_end(self, args, state, control, **kwargs):
         s = self.session
         if not s.active:
@@ -126,6 +129,7 @@ class WattwiseCallback(TrainerCallback):
         if m and s.report:
             state.log_history.append({**m, "epoch": state.epoch, "step": state.global_step})
 
+    @guarded
     def on_log(self, args, state, control, logs=None, **kwargs):
         s = self.session
         if not s.active or logs is None:
@@ -139,6 +143,7 @@ class WattwiseCallback(TrainerCallback):
         if m and s.report:
             s.safe("adding energy to the logs", _add_to_logs, state, logs, m)
 
+    @guarded
     def on_train_end(self, args, state, control, **kwargs):
         s = self.session
         if s.active:  # the Trainer's final log never came (an older or customised Trainer)

@@ -1,0 +1,63 @@
+"""Fixtures for the training-framework integration tests.
+
+The framework tests use the real libraries (torch, transformers + accelerate, lightning) and
+skip with a clear message where they are not installed; CI installs none of them. To run them:
+
+    .venv/bin/pip install torch==2.13.0   # the CPU build; see docs/integrations.md
+    .venv/bin/pip install transformers accelerate lightning
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+INSTALL = "pip install torch==2.13.0 transformers accelerate lightning"
+
+
+def _have(mod: str) -> bool:
+    try:
+        return importlib.util.find_spec(mod) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def need(*mods: str) -> None:
+    """Skip the test unless every module is installed, saying what to install."""
+    missing = [m for m in mods if not _have(m)]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed; these tests use the real libraries ({INSTALL})")
+
+
+@pytest.fixture
+def hf_env(monkeypatch):
+    """transformers without any network: no hub, no telemetry."""
+    need("torch", "transformers", "accelerate")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "false")
+    monkeypatch.setenv("WANDB_DISABLED", "true")
+
+
+@pytest.fixture
+def pl_env():
+    need("torch", "lightning")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def worker_env(tmp_path: Path) -> dict[str, str]:
+    """The environment for a distributed worker script: this test's isolated dirs, offline."""
+    env = dict(os.environ)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1", TOKENIZERS_PARALLELISM="false",
+               PYTHONPATH=str(HERE), OMP_NUM_THREADS="1")
+    return env
