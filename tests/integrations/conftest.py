@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,16 @@ def pl_env():
     need("torch", "lightning")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def run_workers(cmd: list[str], env: dict[str, str], timeout: float = 240.0) -> subprocess.CompletedProcess:
+    """Run a distributed job in its own process group; on timeout (a deadlock) kill the whole group."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        pytest.fail(f"distributed job still running after {timeout:g} s (deadlock?): {' '.join(cmd)}\n{err[-3000:]}")
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
 def worker_env(tmp_path: Path) -> dict[str, str]:

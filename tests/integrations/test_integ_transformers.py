@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 
-from conftest import HERE, worker_env
+from conftest import HERE, run_workers, worker_env
 from wattwise.errors import UsageError
 from wattwise.store import open_store
 from wattwise.units import J_PER_KWH
@@ -184,7 +183,7 @@ def test_ddp_two_processes_store_one_run(tmp_path):
     db = tmp_path / "runs.db"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            str(HERE / "integ_ddp_hf_worker.py"), str(out), str(db)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=worker_env(tmp_path))
+    p = run_workers(cmd, worker_env(tmp_path))
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     r0 = json.loads((out / "rank0.json").read_text())
     r1 = json.loads((out / "rank1.json").read_text())
