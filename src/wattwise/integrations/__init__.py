@@ -8,3 +8,8 @@ Each module imports its framework when it is imported itself, never from ``impor
 or from this package; a missing framework is a ``MissingExtraError`` naming the install
 command. The shared, framework-free logic lives in ``_session.py``. See docs/integrations.md.
 """
+from __future__ import annotations
+
+from ._session import WattwiseWarning
+
+__all__ = ["WattwiseWarning"]
