@@ -190,3 +190,34 @@ def test_model_card_front_matter_is_merged_not_replaced(tmp_path):
     text = fresh.read_text()
     assert "co2_eq_emissions:" in text and "training_type: fine-tuning" in text
     assert "## Environmental impact" in text and "g CO2e" in text and s.result.run_id in text
+
+
+def test_signals_stay_the_frameworks(tmp_path):
+    """Lightning's SIGTERM handling (clean stop, Slurm requeue) must not meet a tracker handler."""
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    s = _session(tmp_path)
+    s.begin(measure=True, report=True, project="p")
+    try:
+        assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    finally:
+        s.finish()
+
+
+def test_exit_without_the_end_hook_stores_the_run_as_interrupted(tmp_path):
+    db = tmp_path / "runs.db"
+    code = ("import time\n"
+            "from wattwise.integrations._session import FitSession\n"
+            "from wattwise.testing import ConstantPowerSensor\n"
+            f"s = FitSession('unit', verbose=False, tracker_kwargs=dict(region='FR', interval=0.1, store={str(db)!r},"
+            " sensors=[ConstantPowerSensor('gpu:0', 50.0)]))\n"
+            "s.begin(measure=True, report=True, project='p')\n"
+            "s.epoch_begin(0)\ntime.sleep(0.3)\n"
+            "print(s.tracker.run_id)\n")  # the script ends mid-epoch: no finish()
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    run = open_store(db).get_run(p.stdout.strip())
+    assert run["status"] == "interrupted"
+    assert [w["name"] for w in run["windows"]] == ["epoch-0"]
+    assert run["result"]["energy_kwh"] > 0

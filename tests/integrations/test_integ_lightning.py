@@ -103,6 +103,19 @@ def test_a_failing_fit_is_stored_as_interrupted_and_its_error_propagates(tmp_pat
     assert open_store(tmp_path / "runs.db").get_run(m.run_id)["status"] == "interrupted"
 
 
+def test_sigterm_is_left_to_lightning(tmp_path):
+    """Regression: the tracker's own SIGTERM handler, chained into Lightning's, ended the process
+    at once (exit 143), so Lightning's graceful stop (and Slurm requeue) never ran and the run was
+    left 'running'. Now Lightning stops the fit, and on_exception stores the run as interrupted."""
+    db = tmp_path / "runs.db"
+    p = run_workers([sys.executable, str(HERE / "integ_pl_sigterm_worker.py"), str(db)], worker_env(tmp_path))
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])  # Lightning's own clean exit, not death by signal
+    res = json.loads(next(ln for ln in p.stdout.splitlines() if ln.startswith("RESULT "))[7:])
+    assert res["received_sigterm"] is True
+    assert res["status"] == "interrupted" and res["exit_code"] == 143 and res["windows"] == ["epoch-0", "epoch-1"]
+    assert open_store(db).get_run(res["run_id"])["status"] == "interrupted"
+
+
 def test_pytorch_lightning_name(tmp_path):
     need("pytorch_lightning")
     import pytorch_lightning

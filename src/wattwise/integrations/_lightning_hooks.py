@@ -112,8 +112,7 @@ class LightningHooks:
     @guarded
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
         if self.session.active:
-            code = 130 if isinstance(exception, KeyboardInterrupt) else 1
-            self.session.finish(exit_code=code, status="interrupted")
+            self.session.finish(exit_code=_exit_code(exception), status="interrupted")
 
     @guarded
     def teardown(self, trainer, pl_module, stage: str) -> None:
@@ -130,3 +129,16 @@ def _log(s: FitSession, trainer, metrics: dict[str, float]) -> None:
     """
     for lg in list(getattr(trainer, "loggers", None) or []):
         s.safe(f"logging energy to {type(lg).__name__}", lg.log_metrics, metrics, step=trainer.global_step)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code a shell would report for the way the fit ended (as ``wattwise run`` records it)."""
+    import signal
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 128 + signal.SIGINT
+    if type(exc).__name__ == "SIGTERMException":  # Lightning's clean stop after a SIGTERM
+        return 128 + signal.SIGTERM
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 1

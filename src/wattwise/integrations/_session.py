@@ -17,6 +17,7 @@ rest of the fit. ``strict=True`` lets the exception through instead.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import math
@@ -143,12 +144,24 @@ class FitSession:
         epochs = _finite_positive(total_epochs)
         if self.total_steps is None and epochs is not None and kw.get("epochs") is None:
             kw["epochs"] = int(epochs)  # projection by epoch when the step count is unknown
+        # Signals stay the framework's: Lightning's SIGTERM handling (graceful stop, Slurm
+        # requeue) must not find a tracker handler that ends the process. A process that exits
+        # without the framework's end-of-training hook still closes the run, via atexit; one
+        # killed outright is marked interrupted by the store from its flushed samples.
+        kw.setdefault("install_handlers", False)
         extra = dict(kw.get("extra") or {})
         extra["framework"] = self.framework
         extra["training_type"] = self.effective_training_type
         kw["extra"] = extra
         self.tracker = Tracker(**kw).start()
+        atexit.register(self._atexit)
         return True
+
+    def _atexit(self) -> None:
+        try:
+            self.finish(exit_code=None, status="interrupted")
+        except Exception:  # noqa: BLE001
+            pass
 
     @property
     def effective_training_type(self) -> str:
@@ -236,6 +249,10 @@ class FitSession:
         if self._window is not None:
             w, self._window = self._window, None
             w.end()
+        try:
+            atexit.unregister(self._atexit)
+        except Exception:  # noqa: BLE001
+            pass
         m = self.tracker.stop(exit_code=exit_code, status=status)
         self.result = m
         self.final_metrics = _clean({
