@@ -28,9 +28,10 @@ class StoreError(UsageError):
 class MissingExtraError(UsageError):
     """An optional dependency is missing; the message names the install command."""
 
-    def __init__(self, extra: str, module: str, what: str):
-        super().__init__(
-            f"{what} needs the '{module}' package; install it with: pip install \"wattwise[{extra}]\""
-        )
+    def __init__(self, extra: str, module: str, what: str, install: str | None = None):
+        # ``install`` names the command when the package is better installed on its own
+        # (a training framework the user already chose: ``pip install transformers``).
+        cmd = install or f'pip install "wattwise[{extra}]"'
+        super().__init__(f"{what} needs the '{module}' package; install it with: {cmd}")
         self.extra = extra
         self.module = module

@@ -155,25 +155,36 @@ def hardware_used(r: dict) -> str:
     return "; ".join(parts) or "unknown"
 
 
-def to_model_card(run: dict, training_type: str | None = None) -> str:
-    """The Hugging Face model-card ``co2_eq_emissions`` metadata block (emissions in grams)."""
-    r = run["result"] or {}
+def model_card_metadata(r: dict, training_type: str | None = None, *, run_id: str | None = None) -> dict[str, Any]:
+    """Hugging Face's ``co2_eq_emissions`` model-card metadata for a run result, as a dict.
+
+    Follows the Hub's documented schema (huggingface.co/docs/hub/model-cards-co2): ``emissions``
+    in grams of CO2e, ``source``, ``training_type``, ``geographical_location``, ``hardware_used``.
+    """
     inten = r.get("intensity") or {}
     g = r.get("emissions_gco2e")
     if g is None:
-        raise UsageError(f"run {run['run_id']} has no emissions figure to export (no component was measurable)")
+        rid = run_id or r.get("run_id") or "?"
+        raise UsageError(f"run {rid} has no emissions figure to export (no component was measurable)")
     methods = sorted({c["method"] for c in r.get("components", [])})
     loc = inten.get("name") or inten.get("zone") or ""
     src = (f"wattwise {r.get('wattwise_version', '')}: {', '.join(methods)} energy "
            f"x {inten.get('g_per_kwh')} gCO2e/kWh ({inten.get('method', 'annual')}, {inten.get('source')})")
     tt = training_type or (r.get("training_type") or "pre-training")
+    return {"co2_eq_emissions": {"emissions": float(f"{g:.6g}"), "source": src, "training_type": tt,
+                                 "geographical_location": loc, "hardware_used": hardware_used(r)}}
+
+
+def to_model_card(run: dict, training_type: str | None = None) -> str:
+    """The Hugging Face model-card ``co2_eq_emissions`` metadata block (emissions in grams)."""
+    block = model_card_metadata(run["result"] or {}, training_type, run_id=run["run_id"])["co2_eq_emissions"]
     lines = [
         "co2_eq_emissions:",
-        f"  emissions: {g:.6g}",
-        f"  source: {json.dumps(src)}",
-        f"  training_type: {json.dumps(tt)}",
-        f"  geographical_location: {json.dumps(loc)}",
-        f"  hardware_used: {json.dumps(hardware_used(r))}",
+        f"  emissions: {block['emissions']:.6g}",
+        f"  source: {json.dumps(block['source'])}",
+        f"  training_type: {json.dumps(block['training_type'])}",
+        f"  geographical_location: {json.dumps(block['geographical_location'])}",
+        f"  hardware_used: {json.dumps(block['hardware_used'])}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,15 @@
+"""Training-framework integrations: callbacks that measure a fit without touching its loop.
+
+- ``wattwise.integrations.transformers.WattwiseCallback``: Hugging Face ``Trainer``.
+- ``wattwise.integrations.lightning.WattwiseCallback``: ``lightning.pytorch`` (and the
+  ``pytorch_lightning`` name, see ``wattwise.integrations.pytorch_lightning``).
+
+Each module imports its framework when it is imported itself, never from ``import wattwise``
+or from this package; a missing framework is a ``MissingExtraError`` naming the install
+command. The shared, framework-free logic lives in ``_session.py``. See docs/integrations.md.
+"""
+from __future__ import annotations
+
+from ._session import WattwiseWarning
+
+__all__ = ["WattwiseWarning"]

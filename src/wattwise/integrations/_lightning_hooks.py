@@ -1,0 +1,144 @@
+"""The Lightning callback's hooks, shared by the ``lightning.pytorch`` and ``pytorch_lightning`` names.
+
+Lightning checks callbacks against its own ``Callback`` class, and the two package names ship
+two distinct classes; each public module mixes these hooks into the right one. Nothing here
+imports Lightning.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._session import FitSession, check_settings, guarded
+
+
+class LightningHooks:
+    """Measure ``trainer.fit()``: one stored run, one window per training epoch, logged totals.
+
+    Arguments are ``wattwise.Tracker``'s (``project`` defaults to the LightningModule's class
+    name), plus ``training_type`` (``"pre-training"``, the default, or ``"fine-tuning"``) for
+    the model card, ``model_card`` (a README.md path to add ``co2_eq_emissions`` to at the end)
+    and ``verbose`` (a one-line summary on stderr at the end).
+
+    Each epoch's energy (``wattwise_epoch_energy_kwh``, ``wattwise_epoch_emissions_gco2e``,
+    and the totals so far) and, at ``on_fit_end``, the final totals go to every entry of
+    ``trainer.loggers`` (CSV, TensorBoard, W&B, MLflow, ...). An epoch window runs from
+    ``on_train_epoch_start`` to ``on_train_epoch_end``, so it includes the validation that
+    Lightning runs at the end of the epoch. Local rank 0 of each node measures; global rank 0
+    logs. Any wattwise problem becomes a ``WattwiseWarning`` (``strict=True`` raises).
+    """
+
+    _framework = "lightning"
+
+    def __init__(self, project: str | None = None, region: str | None = None, interval: float = 5.0,
+                 scope: str = "process", store: Any = None, strict: bool = False, *, training_type: str | None = None,
+                 model_card: str | Path | None = None, verbose: bool = True, **tracker_kwargs: Any):
+        super().__init__()
+        kw = dict(project=project, region=region, interval=interval, scope=scope, store=store, strict=strict, **tracker_kwargs)
+        check_settings(region, training_type, kw)
+        self.model_card = model_card
+        self.session = FitSession(self._framework, strict=strict, verbose=verbose, training_type=training_type,
+                                  tracker_kwargs=kw)
+
+    # -- what users read afterwards ------------------------------------------------------------
+    @property
+    def result(self):
+        """The run's ``wattwise.Measurement`` once fit ended (None on processes that do not measure)."""
+        return self.session.result
+
+    @property
+    def run_id(self) -> str | None:
+        return self.session.result.run_id if self.session.result is not None else None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The final ``wattwise_*`` totals (empty before the end, and where nothing was measured)."""
+        return dict(self.session.final_metrics)
+
+    def model_card_metadata(self, training_type: str | None = None) -> dict[str, Any]:
+        """``{"co2_eq_emissions": {emissions (g), source, training_type, geographical_location, hardware_used}}``."""
+        return self.session.model_card_metadata(training_type)
+
+    def update_model_card(self, path: str | Path, training_type: str | None = None) -> Path:
+        """Add ``co2_eq_emissions`` to a model card's YAML front matter (a README.md, created if missing)."""
+        return self.session.write_model_card(path, training_type)
+
+    # -- Lightning hooks -----------------------------------------------------------------------
+    @guarded
+    def on_fit_start(self, trainer, pl_module) -> None:
+        s = self.session
+        if s.active:
+            s.finish(exit_code=1, status="interrupted")
+        measure = getattr(trainer, "local_rank", 0) == 0
+        max_epochs = getattr(trainer, "max_epochs", None)
+        s.begin(measure=measure, report=bool(getattr(trainer, "is_global_zero", True)),
+                project=type(pl_module).__name__,
+                total_epochs=max_epochs if max_epochs and max_epochs > 0 else None)
+
+    @guarded
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        s = self.session
+        if not s.active:
+            return
+        if s.total_steps is None and getattr(trainer, "train_dataloader", None) is not None:
+            # Only now: before the train dataloader exists, estimated_stepping_batches sets it up with
+            # a collective (all_reduce) that the other ranks never join, and DDP deadlocks.
+            try:  # inf for an iterable dataset without a length: the projection then counts epochs
+                s.set_total_steps(trainer.estimated_stepping_batches)
+            except Exception:  # noqa: BLE001 - never harm the fit
+                pass
+        s.epoch_begin(trainer.current_epoch)
+
+    @guarded
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        s = self.session
+        if not s.active:
+            return
+        m = s.epoch_end(step=trainer.global_step)
+        if m and s.report:
+            _log(s, trainer, {**m, "epoch": float(trainer.current_epoch)})
+
+    @guarded
+    def on_fit_end(self, trainer, pl_module) -> None:
+        s = self.session
+        if not s.active:
+            return
+        m = s.finish()
+        if m and s.report:
+            _log(s, trainer, m)
+            if self.model_card:
+                s.safe("writing the model card", s.write_model_card, self.model_card)
+
+    @guarded
+    def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
+        if self.session.active:
+            self.session.finish(exit_code=_exit_code(exception), status="interrupted")
+
+    @guarded
+    def teardown(self, trainer, pl_module, stage: str) -> None:
+        if self.session.active and stage == "fit":  # a fit that ended without on_fit_end
+            self.session.finish()
+
+
+def _log(s: FitSession, trainer, metrics: dict[str, float]) -> None:
+    """Straight to ``trainer.loggers``, from global rank 0 only.
+
+    Not through ``pl_module.log``: a value logged on one rank only makes Lightning warn once
+    per key in every distributed run (it expects ``sync_dist=True``, a collective that the
+    other ranks, which measure nothing, would never join).
+    """
+    for lg in list(getattr(trainer, "loggers", None) or []):
+        s.safe(f"logging energy to {type(lg).__name__}", lg.log_metrics, metrics, step=trainer.global_step)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code a shell would report for the way the fit ended (as ``wattwise run`` records it)."""
+    import signal
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 128 + signal.SIGINT
+    if type(exc).__name__ == "SIGTERMException":  # Lightning's clean stop after a SIGTERM
+        return 128 + signal.SIGTERM
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 1
