@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derive the package's compact data tables from the upstream files in ../shared/data.
 
-Each module in scripts/datasets/ has `OUTPUTS` (file names under src/wattwise/data/) and
+Each module in scripts/wwtables/ has `OUTPUTS` (file names under src/wattwise/data/) and
 `build(shared: Path, out: Path) -> None`. Every row it writes carries source, year and license.
 
     python scripts/build_data.py                 # all tables
@@ -32,13 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.shared.is_dir():
         print(f"upstream data not found at {args.shared}; pass --shared", file=sys.stderr)
         return 2
-    import datasets
+    import wwtables
 
-    names = sorted(m.name for m in pkgutil.iter_modules(datasets.__path__) if not m.name.startswith("_"))
+    names = sorted(m.name for m in pkgutil.iter_modules(wwtables.__path__) if not m.name.startswith("_"))
     for name in names:
         if args.only and name not in args.only:
             continue
-        mod = importlib.import_module(f"datasets.{name}")
+        mod = importlib.import_module(f"wwtables.{name}")
         mod.build(args.shared, args.out)
         print(f"built {name}: {', '.join(getattr(mod, 'OUTPUTS', []))}")
     return 0

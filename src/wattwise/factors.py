@@ -1,6 +1,6 @@
 """The constants an estimate assumes (PUE defaults, memory power, embodied factors, equivalents).
 
-One bundled table, ``data/estimate_factors.csv``, built by scripts/datasets/estimate_factors.py;
+One bundled table, ``data/estimate_factors.csv``, built by scripts/wwtables/estimate_factors.py;
 each row carries its source, license and year so every assumption can be cited in ``inputs``.
 """
 from __future__ import annotations

@@ -283,6 +283,21 @@ class Tracker:
     def _on_signal(self, signum, frame) -> None:
         prev = self._prev_handlers.get(signum, signal.SIG_DFL)
         try:
+            wrapped = signal.getsignal(signum) != self._on_signal
+        except (ValueError, OSError):
+            wrapped = False
+        if wrapped:
+            # A handler installed after ours (Lightning's, Slurm requeue logic) called us as its
+            # "previous" one: it decides what happens next, so only write what was measured and
+            # leave the process alive; atexit (or stop()) closes the run when it does end.
+            try:
+                self.checkpoint()
+            except Exception:  # noqa: BLE001
+                pass
+            if callable(prev):
+                prev(signum, frame)
+            return
+        try:
             if signum == signal.SIGTERM or prev in (signal.SIG_DFL, None):
                 self.stop(exit_code=128 + signum, status="interrupted")
             else:

@@ -229,3 +229,31 @@ def test_sigterm_flushes_and_chains(tmp_path):
     runs = open_store(db).list_runs()
     assert runs[0]["status"] == "interrupted" and runs[0]["energy_j"] is not None
     assert open_store(db).sample_count(runs[0]["run_id"]) > 0
+
+
+def test_sigterm_handler_installed_after_ours_keeps_control(tmp_path):
+    """Lightning-style: a framework installs its SIGTERM handler after the tracker and calls ours as
+    the previous one. We must only checkpoint, not kill the process under it (that broke graceful
+    shutdown and Slurm requeue)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "r.db"
+    code = ("import wattwise, os, signal, time, sys\n"
+            f"t = wattwise.track(region='FR', store={str(db)!r}, interval=0.1)\n"
+            "t.start()\n"
+            "ours = signal.getsignal(signal.SIGTERM)\n"
+            "stop = []\n"
+            "def framework(signum, frame):\n"
+            "    stop.append(1)\n"
+            "    ours(signum, frame)\n"
+            "signal.signal(signal.SIGTERM, framework)\n"
+            "time.sleep(0.3)\nos.kill(os.getpid(), signal.SIGTERM)\n"
+            "time.sleep(0.3)\n"
+            "assert stop, 'framework handler not called'\n"
+            "print('graceful shutdown ran', flush=True)\n"
+            "t.stop(exit_code=0)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert "graceful shutdown ran" in p.stdout
+    assert open_store(db).list_runs()[0]["status"] == "finished"

@@ -14,7 +14,7 @@ DATA = REPO / "src" / "wattwise" / "data"
 def _builder(name):
     sys.path.insert(0, str(REPO / "scripts"))
     try:
-        return importlib.import_module(f"datasets.{name}")
+        return importlib.import_module(f"wwtables.{name}")
     finally:
         sys.path.remove(str(REPO / "scripts"))
 

@@ -39,13 +39,6 @@ def need(*mods: str) -> None:
 def hf_env(monkeypatch):
     """transformers without any network: no hub, no telemetry."""
     need("torch", "transformers", "accelerate")
-    shadow = sys.modules.get("datasets")
-    if shadow is not None and not hasattr(shadow, "Dataset"):
-        # tests/estimate and tests/intensity import this repo's scripts/datasets package as
-        # 'datasets'; left in sys.modules it passes for Hugging Face's datasets library and the
-        # Trainer fails on datasets.Dataset. Hide it for this test.
-        for name in [n for n in sys.modules if n == "datasets" or n.startswith("datasets.")]:
-            monkeypatch.delitem(sys.modules, name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")

@@ -54,6 +54,6 @@ def build(shared: Path, out: Path) -> None:
         rows,
         comment=(
             "Annual life-cycle carbon intensity of electricity generation per country, gCO2e/kWh, latest year available.\n"
-            "Derived by scripts/datasets/countries.py from ../shared/data/ci-country-annual-owid; do not edit by hand."
+            "Derived by scripts/wwtables/countries.py from ../shared/data/ci-country-annual-owid; do not edit by hand."
         ),
     )

@@ -189,7 +189,7 @@ def build(shared: Path, out: Path) -> None:
         out / "zones.csv", HEADER, rows,
         comment=(
             "Annual carbon intensity of sub-national grid zones, gCO2e/kWh (average signal), one figure per zone.\n"
-            "Derived by scripts/datasets/zones.py from ../shared/data (Green Algorithms CC BY 4.0, CodeCarbon MIT,\n"
+            "Derived by scripts/wwtables/zones.py from ../shared/data (Green Algorithms CC BY 4.0, CodeCarbon MIT,\n"
             "Google region-carbon-info Apache-2.0); newest data year wins. 'superseded' lists older figures. Do not edit."
         ),
     )

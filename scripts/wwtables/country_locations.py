@@ -41,4 +41,4 @@ def build(shared: Path, out: Path, zone_tab: Path = ZONE_TAB) -> None:
     write_csv(out / "country_locations.csv", ["country", "lat", "lon", "continent", "tz", "source", "license"],
               sorted(rows, key=lambda r: (r[0], r[4])),
               comment=("Principal city of each time zone, per country, for nearby-country search (closest pair of points).\n"
-                       "Derived by scripts/datasets/country_locations.py from the IANA tz database; do not edit."))
+                       "Derived by scripts/wwtables/country_locations.py from the IANA tz database; do not edit."))

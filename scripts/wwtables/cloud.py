@@ -143,7 +143,7 @@ def build(shared: Path, out: Path) -> None:
         out / "cloud_regions.csv", HEADER, rows,
         comment=(
             "Cloud regions -> grid zone, annual intensity (gCO2e/kWh, average signal) and default PUE.\n"
-            "Derived by scripts/datasets/cloud.py from ../shared/data (Google region-carbon-info Apache-2.0, Cloud Carbon\n"
+            "Derived by scripts/wwtables/cloud.py from ../shared/data (Google region-carbon-info Apache-2.0, Cloud Carbon\n"
             "Footprint Apache-2.0, Green Algorithms CC BY 4.0, GSF Carbon Aware SDK MIT, OWID/Ember CC BY 4.0; zone ids\n"
             "also from Electricity Maps' data_centers.json as facts). 'source' says which figure was used. Do not edit."
         ),

@@ -93,4 +93,4 @@ def build(shared: Path, out: Path) -> None:
 
     write_csv(out / "estimate_factors.csv", ["key", "value", "unit", "source", "license", "year", "note"], rows,
               comment=("Constants used by wattwise estimate: PUE defaults, memory power, embodied-emission factors,\n"
-                       "equivalents. Derived by scripts/datasets/estimate_factors.py; do not edit by hand."))
+                       "equivalents. Derived by scripts/wwtables/estimate_factors.py; do not edit by hand."))

@@ -260,7 +260,7 @@ def build_gpus(shared: Path, out: Path) -> None:
                "license", "year", "notes"],
               rows,
               comment=("Accelerator catalogue: TDP (W), idle power (W), memory (GB), embodied kgCO2e per card, lifetime.\n"
-                       "Derived by scripts/datasets/hardware.py from ../shared/data (mlco2-impact, green-algorithms-v3,\n"
+                       "Derived by scripts/wwtables/hardware.py from ../shared/data (mlco2-impact, green-algorithms-v3,\n"
                        "cloud-carbon-footprint) plus vendor datasheet figures cited per row; do not edit by hand."))
 
 
@@ -460,7 +460,7 @@ def build_instances(shared: Path, out: Path) -> None:
               rows,
               comment=("Cloud instance types -> accelerator x count, CPU, vCPUs, memory (GB; GiB as the provider lists it),\n"
                        "host platform embodied kgCO2e without GPU cards. CCF = Cloud Carbon Footprint (Apache-2.0); GPU model per\n"
-                       "the provider's documentation (URL in source). Derived by scripts/datasets/hardware.py; do not edit."))
+                       "the provider's documentation (URL in source). Derived by scripts/wwtables/hardware.py; do not edit."))
 
 
 def build(shared: Path, out: Path) -> None:

@@ -61,7 +61,7 @@ def build(shared: Path, out: Path) -> None:
                 rows[key] = [name, float(r["TDP"]), cores, GA_SRC, "CC BY 4.0", 2025]
     write_csv(out / "cpu_tdp.csv", ["model", "tdp_w", "cores", "source", "license", "year"],
               sorted(rows.values(), key=lambda r: r[0].lower()),
-              comment="CPU thermal design power per model, W. Derived by scripts/datasets/cpus.py; do not edit.")
+              comment="CPU thermal design power per model, W. Derived by scripts/wwtables/cpus.py; do not edit.")
 
     coef = []
     ccf = shared / "cloud-carbon-footprint"
@@ -78,7 +78,7 @@ def build(shared: Path, out: Path) -> None:
                  "Cloud Carbon Footprint AWS average (AwsFootprintEstimationConstants.ts@b7a049c)", "Apache-2.0", 2024])
     write_csv(out / "cpu_vcpu_coefficients.csv",
               ["architecture", "min_w_per_vcpu", "max_w_per_vcpu", "gb_per_chip", "source", "license", "year"], coef,
-              comment="Per-vCPU power at idle (min) and full load (max), W. Derived by scripts/datasets/cpus.py; do not edit.")
+              comment="Per-vCPU power at idle (min) and full load (max), W. Derived by scripts/wwtables/cpus.py; do not edit.")
 
     arch_rows = []
     for path in sorted((ccf / "ccf-coefficients" / "data" / "microarchitectures").glob("*.csv")):
@@ -90,4 +90,4 @@ def build(shared: Path, out: Path) -> None:
             if frag:
                 arch_rows.append([frag, arch, CCF_SRC, "Apache-2.0"])
     write_csv(out / "cpu_microarchitectures.csv", ["model_fragment", "architecture", "source", "license"],
-              sorted(arch_rows), comment="CPU model-name fragment -> microarchitecture. Derived by scripts/datasets/cpus.py.")
+              sorted(arch_rows), comment="CPU model-name fragment -> microarchitecture. Derived by scripts/wwtables/cpus.py.")
