@@ -19,7 +19,7 @@ def _from_region(reg: regions.Region, *, asked: str | None, region_from: str | N
     return Intensity(
         zone=reg.zone or reg.id, g_per_kwh=reg.g_per_kwh, source=reg.source, signal=reg.signal, year=reg.year,
         method="annual", license=reg.license, name=reg.name, region=region,
-        region_from=region_from, estimated=estimated, note=note, extra=extra,
+        region_from=region_from, estimated=estimated, note=note or reg.extra.get("note") or None, extra=extra,
     )
 
 
