@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._session import FitSession, check_settings, guarded
+from ._session import FitSession, SessionResults, check_settings, guarded
 
 
-class LightningHooks:
+class LightningHooks(SessionResults):
     """Measure ``trainer.fit()``: one stored run, one window per training epoch, logged totals.
 
     Arguments are ``wattwise.Tracker``'s (``project`` defaults to the LightningModule's class
@@ -41,24 +41,6 @@ class LightningHooks:
                                   tracker_kwargs=kw)
 
     # -- what users read afterwards ------------------------------------------------------------
-    @property
-    def result(self):
-        """The run's ``wattwise.Measurement`` once fit ended (None on processes that do not measure)."""
-        return self.session.result
-
-    @property
-    def run_id(self) -> str | None:
-        return self.session.result.run_id if self.session.result is not None else None
-
-    @property
-    def metrics(self) -> dict[str, float]:
-        """The final ``wattwise_*`` totals (empty before the end, and where nothing was measured)."""
-        return dict(self.session.final_metrics)
-
-    def model_card_metadata(self, training_type: str | None = None) -> dict[str, Any]:
-        """``{"co2_eq_emissions": {emissions (g), source, training_type, geographical_location, hardware_used}}``."""
-        return self.session.model_card_metadata(training_type)
-
     def update_model_card(self, path: str | Path, training_type: str | None = None) -> Path:
         """Add ``co2_eq_emissions`` to a model card's YAML front matter (a README.md, created if missing)."""
         return self.session.write_model_card(path, training_type)

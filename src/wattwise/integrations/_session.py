@@ -329,3 +329,32 @@ class FitSession:
 def _clean(d: dict[str, Any]) -> dict[str, float]:
     """Drop unknown values (never report an unknown as 0) and make every value a plain float."""
     return {k: float(v) for k, v in d.items() if v is not None and v == v}
+
+
+class SessionResults:
+    """What users read from a framework callback after fit: the same on every framework."""
+
+    session: FitSession
+
+    @property
+    def result(self):
+        """The run's ``wattwise.Measurement`` once fit ended (None on processes that do not measure)."""
+        return self.session.result
+
+    @property
+    def run_id(self) -> str | None:
+        return self.session.result.run_id if self.session.result is not None else None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The final ``wattwise_*`` totals (empty before the end, and where nothing was measured)."""
+        return dict(self.session.final_metrics)
+
+    def model_card_metadata(self, training_type: str | None = None) -> dict[str, Any]:
+        """``{"co2_eq_emissions": {emissions (g), source, training_type, geographical_location, hardware_used}}``.
+
+        Pass it to ``huggingface_hub.metadata_update(repo_id, ..., overwrite=True)`` after a push,
+        or merge it into ``ModelCard.load(path).data``.
+        """
+        return self.session.model_card_metadata(training_type)
+

@@ -35,14 +35,14 @@ except ImportError as _e:  # pragma: no cover - exercised in a subprocess by the
     raise MissingExtraError("hf", "transformers", "wattwise.integrations.transformers (the Hugging Face Trainer callback)",
                             install='pip install transformers accelerate (or pip install "wattwise[hf]")') from _e
 
-from ._session import FitSession, WattwiseWarning, check_settings, guarded
+from ._session import FitSession, SessionResults, WattwiseWarning, check_settings, guarded
 
 __all__ = ["WattwiseCallback", "WattwiseWarning"]
 
 FINAL_LOG_KEY = "train_runtime"  # present only in the Trainer's end-of-training log
 
 
-class WattwiseCallback(TrainerCallback):
+class WattwiseCallback(SessionResults, TrainerCallback):
     """Measure ``trainer.train()``: one stored run, one window per epoch, logged totals, the model-card block.
 
     Arguments are ``wattwise.Tracker``'s (``project`` defaults to the output directory's name,
@@ -68,28 +68,6 @@ class WattwiseCallback(TrainerCallback):
                                   tracker_kwargs=kw)
 
     # -- what users read afterwards ------------------------------------------------------------
-    @property
-    def result(self):
-        """The run's ``wattwise.Measurement`` once training ended (None on processes that do not measure)."""
-        return self.session.result
-
-    @property
-    def run_id(self) -> str | None:
-        return self.session.result.run_id if self.session.result is not None else None
-
-    @property
-    def metrics(self) -> dict[str, float]:
-        """The final ``wattwise_*`` totals (empty before the end, and where nothing was measured)."""
-        return dict(self.session.final_metrics)
-
-    def model_card_metadata(self, training_type: str | None = None) -> dict[str, Any]:
-        """``{"co2_eq_emissions": {emissions (g), source, training_type, geographical_location, hardware_used}}``.
-
-        Pass it to ``huggingface_hub.metadata_update(repo_id, ..., overwrite=True)`` after
-        ``trainer.push_to_hub()``, or merge it into ``ModelCard.load(path).data``.
-        """
-        return self.session.model_card_metadata(training_type)
-
     def update_model_card(self, path: str | Path | None = None, training_type: str | None = None) -> Path:
         """Add ``co2_eq_emissions`` to a model card's front matter (default ``output_dir/README.md``)."""
         target = path if path is not None else self.output_dir

@@ -9,6 +9,8 @@ shown next to it, never a server error.
 """
 from __future__ import annotations
 
+from .render import FieldError  # noqa: F401 - raised by this page, caught by its routes
+
 import math
 import shlex
 from typing import Any
@@ -28,14 +30,6 @@ DEFAULTS = {"kind": "gpu", "hw": "NVIDIA A100 SXM4 80GB", "count": "8", "hours":
 BLANK = {**{k: "" for k in FIELDS}, "kind": "gpu", "count": "1"}
 MAX_FIELD = 200  # characters kept of any field: more is not a model name or a number
 SUGGEST = 25  # autocomplete entries per answer
-
-
-class FieldError(UsageError):
-    """A UsageError that belongs to one form field (shown next to it)."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 # -- the form -------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ into ``<script type="application/json">`` through ``tojson``, which escapes ``<`
 """
 from __future__ import annotations
 
+from ..errors import UsageError
+
 import functools
 from importlib import resources
 
@@ -35,3 +37,12 @@ def render(template: str, **ctx) -> str:
 def static_text(name: str) -> str:
     """A file from web/static (for inlining into the self-contained report)."""
     return resources.files("wattwise.web").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+
+
+class FieldError(UsageError):
+    """A UsageError that belongs to one form field (shown next to it)."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+

@@ -10,6 +10,8 @@ running now. Bad input is a UsageError shown next to its field, never a server e
 """
 from __future__ import annotations
 
+from .render import FieldError  # noqa: F401 - raised by this page, caught by its routes
+
 import math
 import shlex
 from datetime import datetime, timezone
@@ -30,12 +32,6 @@ MAX_FIELD = 500
 MAX_SPAN_S = 14 * 86400.0  # duration + window: beyond two weeks no forecast means much; use the CLI
 CHART_POINTS = 600
 SUBMIT_FORMATS = ("at", "slurm", "cron")
-
-
-class FieldError(UsageError):
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 # -- the form -------------------------------------------------------------------------------
