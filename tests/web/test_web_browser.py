@@ -268,3 +268,10 @@ def test_navigation_bar_reaches_every_page(page, showcase_url):
         assert page.locator("h1").count() >= 1
         assert page.locator(f"nav[aria-label=pages] a[aria-current=page][href='{p.path}']").count() == 1
     assert page.watch.errors == []
+
+
+def served_url(tmp_path_factory, name: str):
+    """A dashboard on an empty store, for page tests that need no runs (calculator, schedule)."""
+    with serve(tmp_path_factory.mktemp(name) / "runs.db", label="~/.local/share/wattwise/runs.db") as u:
+        yield u
+

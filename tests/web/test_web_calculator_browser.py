@@ -20,8 +20,7 @@ page = wb.page
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    with wb.serve(tmp_path_factory.mktemp("calc") / "runs.db", label="~/.local/share/wattwise/runs.db") as u:
-        yield u
+    yield from wb.served_url(tmp_path_factory, "calc")
 
 
 def emissions_text(page) -> str:

@@ -19,8 +19,7 @@ page = wb.page
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    with wb.serve(tmp_path_factory.mktemp("sched") / "runs.db", label="~/.local/share/wattwise/runs.db") as u:
-        yield u
+    yield from wb.served_url(tmp_path_factory, "sched")
 
 
 @pytest.fixture(scope="module")

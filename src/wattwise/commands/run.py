@@ -112,15 +112,14 @@ def main(args) -> int:
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
-                      region_from="--region" if args.region else None, flush_interval=args.flush_interval)
+                      region_from="--region" if args.region else None, flush_interval=args.flush_interval,
+                      account=account)  # hour-by-hour intensity from --intensity-file / --provider, else annual
     from ..errors import StrictModeError
 
     try:
         tracker.prepare()
     except StrictModeError as e:
         raise UsageError(str(e)) from None
-    if account is not None:
-        tracker.account = account  # hour-by-hour intensity from --intensity-file / --provider
     gpu_problem = tracker.unavailable.get("gpu")
     if gpu_problem and not args.no_gpu:
         if store:
