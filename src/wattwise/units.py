@@ -74,6 +74,16 @@ def format_energy_j(j: float | None) -> str:
     return f"{j * 1000:,.3f} mJ"
 
 
+def format_power_w(w: float | None) -> str:
+    if w is None:
+        return "unknown"
+    if abs(w) >= 1000:
+        return f"{w / 1000:,.2f} kW"
+    if abs(w) >= 1:
+        return f"{w:,.2f} W"
+    return f"{w * 1000:,.1f} mW"
+
+
 def format_mass_g(g: float | None) -> str:
     if g is None:
         return "unknown"

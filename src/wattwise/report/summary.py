@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..result import Measurement
-from ..units import format_duration, format_energy_j, format_mass_g
+from ..units import format_duration, format_energy_j, format_mass_g, format_power_w
 
 
 def intensity_line(i) -> str:
@@ -36,7 +36,7 @@ def format_summary(m: Measurement, store: str | None = None) -> str:
     w = max([len(c.name) for c in m.components] + [9])
     lines.append(f"  {'component':<{w}}  {'energy':>12}  {'mean power':>10}  {'method':<11}  source")
     for c in m.components:
-        p = "" if c.mean_power_w is None else f"{c.mean_power_w:.2f} W"
+        p = "" if c.mean_power_w is None else format_power_w(c.mean_power_w)
         src = c.source if not c.reason else f"{c.source} ({c.reason})"
         lines.append(f"  {c.name:<{w}}  {format_energy_j(c.energy_j):>12}  {p:>10}  {c.method:<11}  {src}")
     if m.windows:

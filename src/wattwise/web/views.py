@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
-from ..units import J_PER_KWH, format_duration, format_energy_j, format_mass_g
+from ..units import J_PER_KWH, format_duration, format_energy_j, format_mass_g, format_power_w
 
 CHART_BUCKETS = 400  # points per component on the power chart; ~2 px each on a wide screen
 TABLE_ROWS = 48  # rows in the no-JavaScript fallback tables under charts
@@ -73,14 +73,7 @@ def fmt_intensity(g: float | None) -> str:
     return f"{g:,.1f} gCO2e/kWh"
 
 
-def fmt_power(w: float | None) -> str:
-    if w is None:
-        return "unknown"
-    if abs(w) >= 1000:
-        return f"{w / 1000:,.2f} kW"
-    if abs(w) >= 1:
-        return f"{w:,.2f} W"
-    return f"{w * 1000:,.1f} mW"
+fmt_power = format_power_w  # one formatter for the CLI summary and the pages
 
 
 def fmt_pct(x: float | None) -> str:
