@@ -20,10 +20,11 @@ def config_path() -> Path:
 
 def load_config() -> dict[str, Any]:
     p = config_path()
-    try:
-        text = p.read_text()
-    except OSError:
+    if not p.exists():
         return {}
+    from .textfile import read_text
+
+    text = read_text(p, "config file")  # a config that exists but cannot be read is an error, not ignored
     try:
         import tomllib
 

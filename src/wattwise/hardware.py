@@ -220,12 +220,9 @@ class Catalogue:
 
     # -- user catalogue ------------------------------------------------------------------
     def _load_user(self, path: Path) -> None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"catalogue file not found: '{path}'") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"cannot read catalogue file '{path}': {e}") from None
+        from .textfile import read_text
+
+        text = read_text(path, "catalogue file")
         rows = list(csv.DictReader(line for line in text.splitlines() if line.strip() and not line.startswith("#")))
         if not rows:
             raise UsageError(f"catalogue file '{path}' has no rows; expected a CSV header with at least: name,tdp_w")

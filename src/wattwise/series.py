@@ -104,9 +104,9 @@ def _parse_ts(text: str) -> float:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+    from .textfile import open_text
+
+    return open_text(path, "series file")
 
 
 def _pick(header: Sequence[str], cands: Sequence[str], want: str | None) -> str | None:
@@ -169,7 +169,11 @@ def _read_csv(path: Path, column: str | None) -> tuple[list[tuple[float, float]]
 
 def _read_json(path: Path) -> tuple[list[tuple[float, float]], str, str]:
     try:
-        data = json.loads(path.read_text())
+        from .textfile import read_text
+
+        data = json.loads(read_text(path, "series file"))
+    except UsageError:
+        raise
     except (OSError, ValueError) as e:
         raise UsageError(f"{path}: not valid JSON: {e}") from None
     zone = ""

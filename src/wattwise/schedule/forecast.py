@@ -115,7 +115,7 @@ def _zone_of(path: Path) -> str | None:
         for col in ("Zone Id", "zone", "zone_id"):
             if col in header and len(row) > header.index(col):
                 return row[header.index(col)].strip().upper() or None
-    except (OSError, ValueError, StopIteration, EOFError):
+    except (OSError, ValueError, StopIteration, EOFError):  # UnicodeDecodeError is a ValueError: the full read reports it
         return None
     return None
 
