@@ -108,7 +108,8 @@ def main(args) -> int:
         store = open_store(args.store)  # StoreError (a UsageError) -> exit 2 before the command starts
         store_label = store.url
 
-    account = _intensity_account(args)  # before anything is stored: a bad --intensity-file exits 2 here
+    # before anything is stored: a bad --intensity-file exits 2 here
+    account = _intensity_account(args.region, args.intensity, args.intensity_file, args.provider, args.strict)
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
@@ -132,7 +133,7 @@ def main(args) -> int:
             from ..schedule import runner
         except ImportError:
             raise UsageError("carbon-aware scheduling (--within) is not available in this build") from None
-        plan = runner.wait_for_start(args, tracker)  # prints a countdown; returns the plan (or None: run now)
+        plan = runner.wait_for_start(_plan_request(args), tracker)  # prints a countdown; the plan, or None: run now
 
     for w in tracker.warnings:
         sys.stderr.write(f"wattwise: warning: {w}\n")
@@ -195,18 +196,27 @@ def main(args) -> int:
     return code
 
 
-def _intensity_account(args):
+def _plan_request(args):
+    from ..schedule.runner import PlanRequest
+
+    return PlanRequest(duration_s=args.duration, within_s=args.within or 0.0, by=args.by, region=args.region,
+                       forecast=tuple(args.forecast or ()), pause_resume=args.pause_resume, min_run_s=args.min_run,
+                       max_pauses=args.max_pauses, idle_w=args.idle_w)
+
+
+def _intensity_account(region: str | None, intensity: float | None, intensity_file: str | None,
+                       provider: str | None, strict: bool):
     """Hour-by-hour accounting from --intensity-file / --provider; None leaves the tracker's default."""
-    if not (getattr(args, "intensity_file", None) or getattr(args, "provider", None)):
+    if not (intensity_file or provider):
         return None
-    if args.intensity is not None:
+    if intensity is not None:
         raise UsageError("--intensity (a fixed value) cannot be combined with --intensity-file or --provider")
     from ..errors import StrictModeError
     from ..intensity import account_for, resolve_intensity
 
-    annual = resolve_intensity(args.region, region_from="--region" if args.region else None)
+    annual = resolve_intensity(region, region_from="--region" if region else None)
     try:
-        return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict)
+        return account_for(annual, provider=provider, series=intensity_file, strict=strict)
     except StrictModeError as e:
         raise UsageError(f"{e} (--strict)") from None
 

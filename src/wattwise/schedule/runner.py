@@ -49,31 +49,47 @@ def _say(msg: str) -> None:
     sys.stderr.flush()
 
 
-def _region(args, tracker) -> str:
+@dataclasses.dataclass(frozen=True)
+class PlanRequest:
+    """What ``wattwise run --within/--by`` asks of the scheduler, as typed values (no argparse)."""
+
+    duration_s: float | None
+    within_s: float = 0.0
+    by: str | None = None  # ISO 8601 or +24h: the job must finish by then
+    region: str | None = None  # None: the tracker's resolved region
+    forecast: tuple[str, ...] = ()  # series files / providers / REGION=FILE
+    pause_resume: bool = False
+    min_run_s: float | None = None
+    max_pauses: int | None = None
+    idle_w: float = 0.0
+    power_w: float | None = None
+    persistence: str = "1d"
+
+
+def _region(req: PlanRequest, tracker) -> str:
     i = getattr(tracker, "intensity", None)
-    return getattr(args, "region", None) or (i.region or i.zone if i is not None else None) or "WORLD"
+    return req.region or (i.region or i.zone if i is not None else None) or "WORLD"
 
 
-def _plan(args, region: str, now: float, within: float, deadline: float | None):
+def _forecast_spec(req: PlanRequest):
+    fc = list(req.forecast)
+    if not fc:
+        return None
+    return fc[0] if len(fc) == 1 and "=" not in fc[0] else fc
+
+
+def _plan(req: PlanRequest, region: str, now: float, within: float, deadline: float | None):
     from .plan import schedule
 
-    fc = getattr(args, "forecast", None)
-    if isinstance(fc, list):
-        fc = fc[0] if len(fc) == 1 and "=" not in fc[0] else fc
-    return schedule(getattr(args, "duration", None), within, by=deadline, region=region, forecast=fc,
-                    pause_resume=bool(getattr(args, "pause_resume", False)), min_run=getattr(args, "min_run", None),
-                    max_pauses=getattr(args, "max_pauses", None), idle_w=getattr(args, "idle_w", 0.0) or 0.0,
-                    power_w=getattr(args, "power_w", None), now=now, persistence=getattr(args, "persistence", "1d") or "1d")
+    return schedule(req.duration_s, within, by=deadline, region=region, forecast=_forecast_spec(req),
+                    pause_resume=req.pause_resume, min_run=req.min_run_s, max_pauses=req.max_pauses,
+                    idle_w=req.idle_w or 0.0, power_w=req.power_w, now=now, persistence=req.persistence or "1d")
 
 
-def _source_stamp(args) -> Any:
+def _source_stamp(req: PlanRequest) -> Any:
     """Something that changes when the forecast source has fresher data."""
-    fc = getattr(args, "forecast", None)
-    specs = fc if isinstance(fc, list) else [fc]
     out = []
-    for s in specs:
-        if not isinstance(s, str):
-            continue
+    for s in req.forecast:
         path = s.split("=", 1)[1] if "=" in s and not os.path.exists(s) else s
         if os.path.exists(path):
             try:
@@ -96,10 +112,10 @@ def _reason(plan) -> str:
     return f"{what} for a {format_duration(plan.duration_s)} job in {plan.region} starts {iso(plan.start)}; {gain} [forecast: {src}; estimate at {plan.power_w:g} W]"
 
 
-def wait_for_start(args, tracker, *, clock=time.time, sleep=time.sleep):
+def wait_for_start(req: PlanRequest, tracker, *, clock=time.time, sleep=time.sleep):
     """Plan and sleep until the planned start; the plan, or None to run now (no forecast)."""
     try:
-        return _wait_for_start(args, tracker, clock, sleep)
+        return _wait_for_start(req, tracker, clock, sleep)
     except (UsageError, KeyboardInterrupt) as e:
         store = getattr(tracker, "store", None)
         if store is not None:
@@ -112,22 +128,21 @@ def wait_for_start(args, tracker, *, clock=time.time, sleep=time.sleep):
         raise
 
 
-def _wait_for_start(args, tracker, clock, sleep):
-    if getattr(args, "duration", None) is None:
+def _wait_for_start(req: PlanRequest, tracker, clock, sleep):
+    if req.duration_s is None:
         raise UsageError("--within needs the job's expected run time: add --duration D (e.g. --duration 2h)")
-    region = _region(args, tracker)
+    region = _region(req, tracker)
     t_req = clock()
-    within = float(getattr(args, "within", None) or 0.0)
+    within = float(req.within_s or 0.0)
     deadline = None
-    by = getattr(args, "by", None)
-    if by:
+    if req.by:
         from .plan import _ts
 
-        deadline = _ts(by, "--by", t_req)
+        deadline = _ts(req.by, "--by", t_req)
         if not within:
-            within = max(0.0, deadline - t_req - args.duration)
+            within = max(0.0, deadline - t_req - req.duration_s)
     latest_start = t_req + within
-    plan = _plan(args, region, t_req, within, deadline)
+    plan = _plan(req, region, t_req, within, deadline)
     state: dict[str, Any] = {"requested_at": t_req, "replans": 0}
     tracker.schedule_state = state
     if not plan.available:
@@ -137,7 +152,7 @@ def _wait_for_start(args, tracker, clock, sleep):
     for n in plan.notes:
         _say(f"note: {n}")
     _say(_reason(plan))
-    stamp = _source_stamp(args)
+    stamp = _source_stamp(req)
     tty = sys.stderr.isatty()
     last_print = clock()
     last_check = clock()
@@ -154,11 +169,11 @@ def _wait_for_start(args, tracker, clock, sleep):
             last_print = now
         if now - last_check >= FILE_CHECK_S:
             last_check = now
-            s2 = _source_stamp(args)
+            s2 = _source_stamp(req)
             if s2 != stamp:
                 stamp = s2
                 try:
-                    new = _plan(args, region, now, max(0.0, latest_start - now), deadline)
+                    new = _plan(req, region, now, max(0.0, latest_start - now), deadline)
                 except UsageError as e:
                     _say(f"warning: fresher forecast not usable ({e}); keeping the plan")
                     new = None
