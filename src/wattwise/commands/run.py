@@ -9,7 +9,7 @@ import signal
 import sys
 
 from ..errors import UsageError
-from ._common import add_json, add_store, duration, positive_float
+from ._common import add_basis, add_json, add_store, duration, positive_float
 
 EPILOG = """examples:
   wattwise run --region FR -- python train.py
@@ -43,6 +43,7 @@ def register(sub) -> None:
     p.add_argument("--provider", metavar="NAME",
                    help="live intensity for hour-by-hour emissions: electricitymaps, watttime, ukgrid or static "
                         "(default: $WATTWISE_PROVIDER, config, or implied by credentials)")
+    add_basis(p)
     p.add_argument("--strict", action="store_true", help="fail instead of estimating when a counter is missing")
     p.add_argument("--no-gpu", action="store_true", help="do not measure GPUs")
     p.add_argument("--within", type=duration("window"), metavar="DURATION",
@@ -113,7 +114,7 @@ def main(args) -> int:
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
                       region_from="--region" if args.region else None, flush_interval=args.flush_interval,
-                      account=account)  # hour-by-hour intensity from --intensity-file / --provider, else annual
+                      account=account, basis=args.basis)  # hour-by-hour from --intensity-file / --provider, else annual
     from ..errors import StrictModeError
 
     try:
@@ -204,9 +205,10 @@ def _intensity_account(args):
     from ..errors import StrictModeError
     from ..intensity import account_for, resolve_intensity
 
-    annual = resolve_intensity(args.region, region_from="--region" if args.region else None)
+    annual = resolve_intensity(args.region, region_from="--region" if args.region else None, basis=args.basis)
     try:
-        return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict)
+        return account_for(annual, provider=args.provider, series=args.intensity_file, strict=args.strict,
+                           basis=args.basis)
     except StrictModeError as e:
         raise UsageError(f"{e} (--strict)") from None
 
