@@ -194,3 +194,40 @@ def test_an_electricity_maps_export_is_read_on_the_asked_basis(shared_data, tmp_
         acct = account_for(resolve_intensity("GB", basis=basis), series=src, basis=basis if basis == "direct" else None)
         assert acct.emissions_g(segs) == pytest.approx(float(first[col]))
         assert acct.result_intensity(segs).basis == basis
+
+
+def test_scheduler_forecasts_are_fetched_on_the_asked_basis(server, online, monkeypatch, tmp_path):
+    """wattwise.intensity.forecast(region, provider=, basis=) is what a multi-region plan calls: Electricity Maps
+    is asked for the basis (emissionFactorType=direct, or the lifecycle default), a direct-only provider refuses
+    lifecycle, and source_basis() says which basis a provider's forecast is on."""
+    from datetime import datetime, timezone
+    from urllib.parse import parse_qs
+
+    from werkzeug import Response
+
+    import wattwise.intensity as wi
+    from wattwise.errors import UsageError
+
+    seen: list[dict] = []
+
+    def handler(request):
+        q = {k: v[0] for k, v in parse_qs(request.query_string.decode()).items()}
+        seen.append(q)
+        g = 300.0 if q.get("emissionFactorType") == "direct" else 380.0
+        t0 = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0).timestamp()
+        pts = [{"datetime": datetime.fromtimestamp(t0 + k * 3600, timezone.utc).isoformat(), "carbonIntensity": g}
+               for k in range(6)]
+        return Response(json.dumps({"zone": q["zone"], "forecast": pts}), content_type="application/json")
+
+    server.expect_request("/carbon-intensity/forecast").respond_with_handler(handler)
+    monkeypatch.setenv("WATTWISE_ELECTRICITYMAPS_TOKEN", "t")
+    monkeypatch.setenv("WATTWISE_ELECTRICITYMAPS_URL", server.url_for(""))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    life = wi.forecast("gcp:europe-west3", provider="electricitymaps", basis="lifecycle", hours=6)
+    direct = wi.forecast("gcp:europe-west3", provider="electricitymaps", basis="direct", hours=6)
+    assert set(life.g) == {380.0} and set(direct.g) == {300.0}
+    assert seen[0]["zone"] == "DE" and "emissionFactorType" not in seen[0] and seen[1]["emissionFactorType"] == "direct"
+    assert wi.source_basis("electricitymaps") == "lifecycle" and wi.source_basis("electricitymaps", "direct") == "direct"
+    assert wi.source_basis("ukgrid") == "direct" and wi.source_basis("watttime") == "direct"
+    with pytest.raises(UsageError, match="not lifecycle"):
+        wi.forecast("GB", provider="ukgrid", basis="lifecycle")
