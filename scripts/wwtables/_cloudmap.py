@@ -1,4 +1,4 @@
-"""Cloud regions and the grid zone each one draws from, shared by zones.py and cloud.py.
+"""Cloud regions and the grid zone each one draws from, shared by the table builders.
 
 Which zone a data centre sits in is a fact, not a figure. Facts are taken, in order, from:
 
@@ -132,25 +132,6 @@ def _ga_datacenters(shared: Path) -> dict[tuple[str, str], dict]:
     return out
 
 
-def google_years(shared: Path) -> dict[int, dict[str, dict]]:
-    """{year: {region: {"g": float|None, "cfe": float|None, "location": str, "column": str}}}."""
-    out: dict[int, dict[str, dict]] = {}
-    for p in sorted((shared / "gcp-region-carbon-info").glob("*.csv")):
-        year = int(p.stem)
-        with p.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            col = next(c for c in reader.fieldnames if "carbon intensity" in c.lower())
-            rows = {}
-            for r in reader:
-                g = r[col].strip()
-                cfe = r["Google CFE"].strip()
-                rows[r["Google Cloud Region"].strip()] = {
-                    "g": float(g) if g else None, "cfe": float(cfe) if cfe else None,
-                    "location": r["Location"].strip(), "column": col}
-        out[year] = rows
-    return out
-
-
 def _aws_gsf(shared: Path) -> dict[str, dict]:
     p = shared / "cloud-region-locations-gsf" / "aws-regions.json"
     return {r["code"]: r for r in json.loads(p.read_text(encoding="latin-1"))}
@@ -172,7 +153,9 @@ def cloud_regions(shared: Path) -> list[CloudRegion]:
     em = _em_facts(shared)
     ccf = _ccf_map(shared)
     ga = _ga_datacenters(shared)
-    google = google_years(shared)
+    from ._figures import google_years
+
+    google = {y: rows for y, (_, rows) in google_years(shared).items()}
     latest_google = google[max(google)]
     aws = _aws_gsf(shared)
     az = _azure_gsf(shared)
@@ -223,31 +206,4 @@ def cloud_regions(shared: Path) -> list[CloudRegion]:
         name, loc = names.get(key, (f"{prov.upper()} {reg}", ""))
         gal = ga.get(key, {}).get("location", "").strip() or None
         out.append(CloudRegion(prov, reg, name, zone, zsrc, loc, gal, RESTRICTED.get(key)))
-    return out
-
-
-def google_zone_figures(shared: Path, regions: list[CloudRegion]) -> dict[str, dict]:
-    """Sub-national zone -> Google's latest published grid intensity for the GCP region(s) in it.
-
-    Google derives each region's figure from its grid zone's hourly data, so two regions in one
-    zone must carry the same value; a mismatch means a wrong mapping and stops the build.
-    """
-    google = google_years(shared)
-    year = max(google)
-    by_zone: dict[str, list[tuple[str, float]]] = {}
-    for r in regions:
-        if r.provider != "gcp" or not r.zone or "-" not in r.zone:
-            continue
-        g = google[year].get(r.region, {}).get("g")
-        if g is not None:
-            by_zone.setdefault(r.zone, []).append((r.region, g))
-    out = {}
-    for zone, vals in by_zone.items():
-        gs = [g for _, g in vals]
-        if max(gs) - min(gs) > 0.01 * max(gs):
-            raise SystemExit(f"GCP regions {vals} map to one zone {zone} but Google publishes different figures; "
-                             f"fix the mapping in OVERRIDES")
-        regs = ", ".join(f"gcp:{reg}" for reg, _ in vals)
-        out[zone] = {"g": gs[0], "year": year, "regions": regs,
-                     "location": google[year][vals[0][0]]["location"]}
     return out

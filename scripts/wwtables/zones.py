@@ -1,39 +1,37 @@
-"""zones.csv: annual carbon intensity of sub-national grid zones.
+"""zones.csv: annual carbon intensity of sub-national grid zones, on each basis.
 
 Ids are Electricity Maps zone ids where one exists (``US-CAL-CISO``, ``CA-QC``, ``AU-NSW``,
 ``SE-SE3``, ``JP-TK``, ``IN-WE``), otherwise ISO 3166-2 codes (US states such as ``US-CA``).
 Country ids stay in countries.csv and are never repeated here.
 
-Shipped sources only (licenses allow redistribution with attribution):
-- Green Algorithms CI_aggregated.csv (CC BY 4.0): US states, Canadian provinces, Australian states;
-- CodeCarbon nordic_emissions.json (MIT): Nordic bidding zones;
-- Google Cloud region-carbon-info (Apache-2.0): the grid figure Google publishes for each GCP
-  region, used as the figure of that region's zone (see _cloudmap.google_zone_figures).
+Zones come from Green Algorithms (US states, Canadian provinces, Australian states), CodeCarbon's
+Nordic bidding zones (names only: its flat 18 g figure states no basis, so it is not shipped) and
+the zone of every GCP region. Figures, per basis (see _figures.py for the rule):
 
-When several sources give a zone a figure, the newest data year wins; on a tie Google's
-(hourly-data based) figure wins over the others. A newer year therefore replaces an older one
-only by re-running this builder. Electricity Maps series (ODbL) are never used here.
+- lifecycle: Google region-carbon-info 2019-2020 ("Lifecycle grid carbon intensity", Apache-2.0)
+  for the zones of the GCP regions of those years; every other zone uses its country's
+  OWID/Ember figure, labelled "national figure used for zone X";
+- direct: Google region-carbon-info 2021 on (operational, Apache-2.0) and Green Algorithms'
+  carbonfootprint.com factors (CC BY 4.0); the newest year wins; without one, the country's
+  direct figure, labelled; without that, an empty cell with the reason.
+
+'superseded' lists the zone's other own figures. Electricity Maps series (ODbL) are never used.
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _cloudmap
+from . import _cloudmap, _figures
+from ._figures import Figure
 from ._util import write_csv
 
 OUTPUTS = ["zones.csv"]
 
-GA_LICENSE = "CC BY 4.0"
-CC_LICENSE = "MIT"
-GOOGLE_LICENSE = "Apache-2.0"
-
-# Green Algorithms codes that differ from the Electricity Maps / ISO 3166-2 id.
-GA_IDS = {"CA-MT": "CA-MB", "AU-WA2": "AU-WA", "AU-WA1": "AU-WA-NWIS", "AU-NT2": "AU-NT-DKIS"}
 GA_SKIP = {"CN-HK", "CN-HK2", "TW"}  # Hong Kong and Taiwan are countries in countries.csv
+STALE_YEARS = 3  # a zone's own figure this much older than its country's says so in its note
 
 # Human names for Electricity Maps zones that get a figure from Google (facts, written here).
 EM_NAMES = {
@@ -70,126 +68,118 @@ NORDIC_AREAS = {"SE1": "Luleå", "SE2": "Sundsvall", "SE3": "Stockholm", "SE4": 
                 "NO2": "Kristiansand", "NO3": "Trondheim", "NO4": "Tromsø", "NO5": "Bergen"}
 
 
+
 @dataclass
-class Cand:
-    g: float
-    year: int
-    source: str
-    license: str
-    basis: str
+class Zone:
     name: str
     country: str
     aliases: list[str] = field(default_factory=list)
-    rank: int = 0  # higher wins a tie on year
+    rank: int = 0  # whose name wins when several sources name a zone
 
 
-def _data_year(*texts: str) -> int | None:
-    for t in texts:
-        m = re.search(r"data from (\d{4})", t, re.I)
-        if m:
-            return int(m.group(1))
-    for t in texts:
-        ys = re.findall(r"(?<!\d)(20\d{2})(?!\d)", t)
-        if ys:
-            return int(ys[-1])
-    return None
-
-
-def green_algorithms(shared: Path) -> dict[str, Cand]:
-    p = shared / "green-algorithms-v3" / "CI_aggregated.csv"
-    with p.open(newline="", encoding="utf-8") as f:
-        lines = f.read().splitlines()[1:]
+def green_algorithms_zones(shared: Path) -> dict[str, Zone]:
     out = {}
-    for r in csv.DictReader(lines):
+    for r in _figures.green_algorithms_rows(shared):
         if r["Type"] != "Region" or r["location"] in GA_SKIP:
             continue
         code = r["location"].strip()
-        zid = GA_IDS.get(code, code)
+        zid = _figures.GA_IDS.get(code, code)
         region, country_name = r["regionName"].strip(), r["countryName"].strip()
         if region == "Mississip":  # upstream typo
             region = "Mississippi"
-        year = _data_year(r["source"], r["comments"])
         cc = code.split("-")[0]
-        aliases = [region]
-        if zid != code:
-            aliases.append(code)
-        if cc == "US":
-            aliases.append(f"{region} (US state)")
-        out[zid] = Cand(
-            g=float(r["carbonIntensity"]), year=year, license=GA_LICENSE, basis="generation (+T&D where stated)",
-            source=f"Green Algorithms CI_aggregated.csv (green-algorithms-tool@30df2fe) citing {r['source'].strip()}",
-            name=f"{region}, {'United States' if cc == 'US' else country_name}", country=cc, aliases=aliases, rank=1)
+        aliases = [region] + ([code] if zid != code else []) + ([f"{region} (US state)"] if cc == "US" else [])
+        out[zid] = Zone(f"{region}, {'United States' if cc == 'US' else country_name}", cc, aliases, rank=1)
     return out
 
 
-def codecarbon_nordic(shared: Path) -> dict[str, Cand]:
+def nordic_zones(shared: Path) -> dict[str, Zone]:
     d = json.loads((shared / "codecarbon-reference" / "nordic_emissions.json").read_text(encoding="utf-8"))
-    meta = d["metadata"]
     out = {}
-    for key, v in d["data"].items():
+    for key in d["data"]:
         if not re.fullmatch(r"(SE|NO)\d", key):
             continue  # FI is a country (countries.csv)
-        zid = f"{key[:2]}-{key}"
         country = "Sweden" if key.startswith("SE") else "Norway"
-        out[zid] = Cand(
-            g=float(v["emission_factor"]), year=int(v["year"]), license=CC_LICENSE, basis="unspecified (ENTSO-E averages)",
-            source=(f"CodeCarbon nordic_emissions.json (mlco2/codecarbon@b05965e): {meta['source']}, "
-                    f"last updated {meta['last_updated']}"),
-            name=f"{country}, bidding zone {key} ({NORDIC_AREAS[key]})", country=key[:2], aliases=[key], rank=0)
+        out[f"{key[:2]}-{key}"] = Zone(f"{country}, bidding zone {key} ({NORDIC_AREAS[key]})", key[:2], [key])
     return out
 
 
-def google_zones(shared: Path) -> dict[str, Cand]:
-    regions = _cloudmap.cloud_regions(shared)
+def google_zone_names(regions) -> dict[str, Zone]:
     out = {}
-    for zone, v in _cloudmap.google_zone_figures(shared, regions).items():
-        name, aliases = EM_NAMES.get(zone, (zone, ""))
-        out[zone] = Cand(
-            g=v["g"], year=v["year"], license=GOOGLE_LICENSE, basis="direct (operational)",
-            source=(f"Google Cloud region-carbon-info {v['year']} (GoogleCloudPlatform/region-carbon-info@49f3f26): "
-                    f"grid carbon intensity published for {v['regions']} ({v['location']})"),
-            name=name, country=_cloudmap.zone_country(zone) or "", aliases=[a for a in aliases.split("|") if a], rank=2)
+    for r in regions:
+        if r.provider == "gcp" and r.zone and "-" in r.zone and r.zone not in out:
+            name, aliases = EM_NAMES.get(r.zone, (r.zone, ""))
+            out[r.zone] = Zone(name, _cloudmap.zone_country(r.zone) or "", [a for a in aliases.split("|") if a], rank=2)
     return out
+
+
+def own_figures(shared: Path, regions) -> dict[str, dict[str, list[Figure]]]:
+    """zone -> basis -> the zone's own figures (not its country's)."""
+    own: dict[str, dict[str, list[Figure]]] = {}
+    ga = {k: v for k, v in _figures.green_algorithms_direct(shared).items() if "-" in k and k not in GA_SKIP}
+    for src in (_figures.google_zones(shared, regions, "lifecycle"), _figures.google_zones(shared, regions, "direct"), ga):
+        for zid, fig in src.items():
+            if "-" in zid:
+                own.setdefault(zid, {}).setdefault(fig.basis, []).append(fig)
+    return own
+
+
+def figures_for(zid: str, own: dict[str, list[Figure]], country: str, countries: dict[str, dict]) -> tuple[dict, dict]:
+    """(basis -> Figure or None, basis -> reason) for one zone: its own newest, else its country's, labelled."""
+    figs, reasons = {}, {}
+    for b in _figures.BASES:
+        fig = _figures.choose(own.get(b, []))
+        nat = countries[country][b] if country in countries else None
+        if fig is None and nat is not None:
+            fig = _figures.national(nat, zid, country)
+        elif fig is not None and nat is not None and (fig.year or 0) + STALE_YEARS <= (nat.year or 0):
+            fig = _figures.stale(fig, nat, country)
+        figs[b] = fig
+        if fig is None:
+            reasons[b] = f"no bundled {b} figure for zone {zid} or its country {country or '(unknown)'}"
+    return figs, reasons
 
 
 def zone_table(shared: Path) -> dict[str, dict]:
-    """id -> chosen row (newest year, then source rank); aliases merged from every source."""
-    cands: dict[str, list[Cand]] = {}
-    for src in (green_algorithms(shared), codecarbon_nordic(shared), google_zones(shared)):
-        for zid, c in src.items():
-            cands.setdefault(zid, []).append(c)
+    """id -> {"name", "country", "aliases", "lifecycle", "direct", "reasons", "superseded"}."""
+    from .countries import country_table
+
+    regions = _cloudmap.cloud_regions(shared)
+    countries = country_table(shared)
+    named: dict[str, list[Zone]] = {}
+    for src in (green_algorithms_zones(shared), nordic_zones(shared), google_zone_names(regions)):
+        for zid, z in src.items():
+            named.setdefault(zid, []).append(z)
+    own = own_figures(shared, regions)
     table = {}
-    for zid, cs in cands.items():
-        best = max(cs, key=lambda c: (c.year or 0, c.rank))
-        name = EM_NAMES.get(zid, (best.name, ""))[0] if zid in EM_NAMES else best.name
+    for zid, zs in named.items():
+        best = max(zs, key=lambda z: z.rank)
         aliases: list[str] = []
-        for c in sorted(cs, key=lambda c: -c.rank):
-            for a in c.aliases + ([c.name] if c.name != name else []):
-                if a and a not in aliases and a != zid and a != name:
+        for z in sorted(zs, key=lambda z: -z.rank):
+            for a in z.aliases + ([z.name] if z.name != best.name else []):
+                if a and a not in aliases and a not in (zid, best.name):
                     aliases.append(a)
-        others = [f"{c.g:g} ({c.year}, {c.source.split(' (')[0]})" for c in cs if c is not best]
-        table[zid] = {
-            "id": zid, "name": name, "country": best.country, "g_per_kwh": round(best.g, 2), "year": best.year,
-            "source": best.source, "license": best.license, "signal": "average", "basis": best.basis,
-            "aliases": "|".join(aliases), "superseded": "; ".join(others),
-        }
+        figs, reasons = figures_for(zid, own.get(zid, {}), best.country, countries)
+        others = [f"{f.basis} {f.g:g} ({f.year}, {f.source.split(' (')[0]})"
+                  for b, fs in own.get(zid, {}).items() for f in fs if f is not _figures.choose(fs)]
+        table[zid] = {"name": best.name, "country": best.country, "aliases": "|".join(aliases), **figs,
+                      "reasons": reasons, "superseded": "; ".join(others)}
     return table
 
 
-HEADER = ["id", "kind", "name", "country", "g_per_kwh", "year", "source", "license", "signal", "basis", "aliases",
-          "superseded"]
+HEADER = ["id", "kind", "name", "country", *_figures.columns(), "signal", "aliases", "superseded"]
 
 
 def build(shared: Path, out: Path) -> None:
-    table = zone_table(shared)
-    rows = [[r["id"], "zone", r["name"], r["country"], r["g_per_kwh"], r["year"], r["source"], r["license"],
-             r["signal"], r["basis"], r["aliases"], r["superseded"]] for r in table.values()]
+    rows = [[zid, "zone", z["name"], z["country"], *_figures.cells(z, z["reasons"]), "average", z["aliases"],
+             z["superseded"]] for zid, z in zone_table(shared).items()]
     rows.sort(key=lambda r: r[0])
     write_csv(
         out / "zones.csv", HEADER, rows,
         comment=(
-            "Annual carbon intensity of sub-national grid zones, gCO2e/kWh (average signal), one figure per zone.\n"
-            "Derived by scripts/wwtables/zones.py from ../shared/data (Green Algorithms CC BY 4.0, CodeCarbon MIT,\n"
-            "Google region-carbon-info Apache-2.0); newest data year wins. 'superseded' lists older figures. Do not edit."
+            "Annual carbon intensity of sub-national grid zones, gCO2e/kWh (average signal), on two bases: lifecycle_*\n"
+            "and direct_* (operational). A zone without its own figure on a basis uses its country's, and its note says\n"
+            "so. Derived by scripts/wwtables/zones.py from ../shared/data (Google region-carbon-info Apache-2.0, Green\n"
+            "Algorithms CC BY 4.0, OWID/Ember CC BY 4.0; CodeCarbon MIT for Nordic zone names). Do not edit."
         ),
     )

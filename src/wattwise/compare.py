@@ -5,7 +5,9 @@ provider is the realistic choice); countries and grid zones with those within 1,
 the closest pair of the two countries' reference points (the principal city of each of their
 time zones, IANA tz database), so large neighbours such as the US and Canada count as near.
 Each alternative keeps the hardware, hours and embodied emissions and changes only intensity
-and PUE (a cloud region's own PUE, or the user's when one was given).
+and PUE (a cloud region's own PUE, or the user's when one was given). Every figure compared is
+on the basis of the job's own intensity (life-cycle by default): a region without a figure on
+that basis is left out and counted in the note, never priced with another basis's figure.
 """
 from __future__ import annotations
 
@@ -49,19 +51,20 @@ def _access(r) -> str:
 
 
 def candidates(reg, all_regions) -> tuple[list[tuple[Any, dict[str, Any]]], str]:
-    """(regions to compare with extra fields, what they are) for a cloud region, country or zone."""
+    """(regions to compare with extra fields, what they are) for a cloud region, country or zone.
+
+    Regions without a figure are kept (the caller counts and drops them)."""
     if reg.kind == "cloud" and reg.provider:
         acc = _access(reg)  # GovCloud, China or Jio regions need separate accounts: compare like with like
         return ([(r, {}) for r in all_regions
-                 if r.kind == "cloud" and r.provider == reg.provider and r.id != reg.id and r.g_per_kwh is not None
-                 and _access(r) == acc],
+                 if r.kind == "cloud" and r.provider == reg.provider and r.id != reg.id and _access(r) == acc],
                 f"other {reg.provider} regions" + ("" if acc == "public" else f" ({acc})"))
     home = reg.country or (reg.id if reg.kind == "country" else None)
     if home not in country_locations():
         return [], f"regions near {reg.id} (no location known for it)"
     near = []
     for r in all_regions:
-        if r.id == reg.id or r.g_per_kwh is None or r.kind not in ("country", "zone"):
+        if r.id == reg.id or r.kind not in ("country", "zone"):
             continue
         c = r.country or (r.id if r.kind == "country" else None)
         dist = country_distance_km(home, c) if c else None
@@ -69,16 +72,17 @@ def candidates(reg, all_regions) -> tuple[list[tuple[Any, dict[str, Any]]], str]
             near.append((dist, r))
     near.sort(key=lambda x: (x[0], x[1].id))
     pool = [x for x in near if x[0] <= NEARBY_KM]
-    basis = f"countries and grid zones within {NEARBY_KM:,.0f} km of {home}"
+    what = f"countries and grid zones within {NEARBY_KM:,.0f} km of {home}"
     if not pool:
-        pool, basis = near[:12], f"the 12 countries nearest to {home}"
-    return [(r, {"distance_km": round(dist)}) for dist, r in pool], basis
+        pool, what = near[:12], f"the 12 countries nearest to {home}"
+    return [(r, {"distance_km": round(dist)}) for dist, r in pool], what
 
 
 def alternatives(reg, *, energy_kwh: float, embodied_g: float, current_g: float, pue: float, pue_source: str,
                  user_pue: float | None, pue_for: Callable[[Any], tuple[float, str]], n: int = 3,
-                 all_regions=None) -> tuple[list[dict[str, Any]], str]:
-    """The ``n`` cleanest alternatives that emit less than ``current_g``, cleanest first, and a note saying what was compared."""
+                 all_regions=None, basis: str | None = "lifecycle") -> tuple[list[dict[str, Any]], str]:
+    """The ``n`` cleanest alternatives that emit less than ``current_g``, cleanest first, and a note saying what
+    was compared. ``basis`` is that of ``current_g``'s intensity; None (a value of unstated basis) compares nothing."""
     from . import regions
 
     if not n:
@@ -87,7 +91,15 @@ def alternatives(reg, *, energy_kwh: float, embodied_g: float, current_g: float,
         return [], "no region given (only an intensity), so no cleaner region can be compared"
     if reg.id == regions.WORLD:
         return [], "the region is the world average; pass --region to compare cleaner regions"
-    cands, basis = candidates(reg, regions.all_regions() if all_regions is None else all_regions)
+    if basis is None:
+        return [], ("the intensity given states no basis, so it is not ranked against regions' figures; state it "
+                    "(--basis lifecycle or direct) to compare")
+    pool = regions.all_regions(basis) if all_regions is None else [r.on(basis) for r in all_regions]
+    cands, what = candidates(reg, pool)
+    missing = [r.id for r, _ in cands if r.g_per_kwh is None]
+    cands = [(r, extra) for r, extra in cands if r.g_per_kwh is not None]
+    what += f", {basis} figures" + (f" ({len(missing)} without a {basis} figure left out: "
+                                    f"{', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})" if missing else "")
     out = []
     for r, extra in cands:
         if user_pue is not None:
@@ -101,7 +113,9 @@ def alternatives(reg, *, energy_kwh: float, embodied_g: float, current_g: float,
             continue
         d = {"region": r.id, "name": r.name, "kind": r.kind, "g_per_kwh": r.g_per_kwh, "pue": p, "emissions_gco2e": g,
              "saving_gco2e": current_g - g, "saving_pct": 100.0 * (current_g - g) / current_g if current_g else 0.0,
-             "source": r.source, "year": r.year}
+             "source": r.source, "year": r.year, "basis": r.basis}
+        if r.note:
+            d["note"] = r.note
         if r.country:
             d["country"] = r.country
         if psrc != pue_source:
@@ -123,14 +137,14 @@ def alternatives(reg, *, energy_kwh: float, embodied_g: float, current_g: float,
             kept.append(d)
         out = kept
     if not out:
-        return [], f"no cleaner region among {basis}"
+        return [], f"no cleaner region among {what}"
     best = out[:n]
     home = reg.country
     if reg.kind == "cloud" and home and not any(d.get("country") == home for d in best):
         same = [d for d in out if d.get("country") == home]
         if same:  # data often has to stay in the country: show its cleanest option too
             best.append({**same[0], "same_country": True})
-    return best, f"the cleanest of {basis}; same hardware, hours and embodied emissions"
+    return best, f"the cleanest of {what}; same hardware, hours and embodied emissions"
 
 
 EQUIVALENTS = (  # (factor key, unit phrase)

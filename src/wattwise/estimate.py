@@ -448,7 +448,7 @@ def _specs(gpu, cpu, devices, power_w) -> list[DeviceSpec]:
 def estimate(gpu=None, cpu=None, ram_gb=None, hours=None, region=None, intensity=None, pue=None, power_w=None,
              utilization=None, embodied=False, *, instance=None, devices=None, idle_hours=None, idle_kwh=None,
              like=None, store=None, catalogue=None, lifetime_years=None, embodied_usage=None, server_kgco2e=None,
-             gpus_per_server=None, alternatives: int = 3) -> Estimate:
+             gpus_per_server=None, alternatives: int = 3, basis=None) -> Estimate:
     """Estimate a job's energy and emissions; mirrors ``wattwise estimate`` (see docs/estimate.md).
 
     gpu / cpu: 'MODEL[:COUNT]' or a list of them (CPUs also 'MODEL:12c' for cores);
@@ -458,7 +458,9 @@ def estimate(gpu=None, cpu=None, ram_gb=None, hours=None, region=None, intensity
     embodied: add manufacturing emissions. Keyword-only: instance ('p4d.24xlarge[:N]'),
     devices (list of dicts with kind, model, count, power_w), idle_hours, idle_kwh,
     like (a run id) with store, catalogue (user CSV), lifetime_years, embodied_usage,
-    server_kgco2e, gpus_per_server, alternatives (how many cleaner regions to list; 0 = none).
+    server_kgco2e, gpus_per_server, alternatives (how many cleaner regions to list; 0 = none),
+    basis ('lifecycle', the default, or 'direct': the intensity and every alternative are on it; with
+    ``intensity`` it states that value's basis).
     """
     from . import hardware
 
@@ -511,7 +513,7 @@ def estimate(gpu=None, cpu=None, ram_gb=None, hours=None, region=None, intensity
             warnings.append(f"'{m['query']}' is not in the catalogue; used your --power-w and generic embodied figures")
 
     # intensity and region
-    reg, inten = _intensity(region, intensity, run)
+    reg, inten = _intensity(region, intensity, run, basis)
     if inten.estimated:
         warnings.append(f"region not given: {inten.region_from}; using {inten.zone} ({inten.g_per_kwh:g} gCO2e/kWh); "
                         f"pass --region")
@@ -533,23 +535,23 @@ def estimate(gpu=None, cpu=None, ram_gb=None, hours=None, region=None, intensity
                    pue_source=pue_src, intensity=inten, region=reg, idle=idle_info, embodied=emb_info)
     alts, note = compare.alternatives(reg, energy_kwh=est.energy_kwh, embodied_g=est.embodied_g or 0.0,
                                       current_g=est.emissions_gco2e, pue=pue_v, pue_source=pue_src, user_pue=user_pue,
-                                      pue_for=lambda r: _pue(None, r, None), n=alternatives)
+                                      pue_for=lambda r: _pue(None, r, None), n=alternatives, basis=inten.basis)
     inputs = _inputs(est, util, user_pue, inst, inst_count, run_info, catalogue)
     return dataclasses.replace(est, alternatives=tuple(alts), alternatives_note=note,
                                equivalents=tuple(compare.equivalents(est.emissions_gco2e)), inputs=inputs,
                                warnings=tuple(dict.fromkeys(warnings)))
 
 
-def _intensity(region, intensity, run):
+def _intensity(region, intensity, run, basis=None):
     from . import regions
     from .intensity.static import static_intensity, user_intensity
 
     reg = None
     if region is not None:
-        reg = regions.resolve(region)
+        reg = regions.resolve(region, basis)
     if intensity is not None:
         g = parse_intensity(intensity)
-        return reg, user_intensity(g, reg.id if reg else None)
+        return reg, user_intensity(g, reg.id if reg else None, basis)
     if reg is None and run is not None:
         ri = (run.get("result") or {}).get("intensity") or {}
         rid = ri.get("region") or ri.get("zone")
@@ -562,14 +564,16 @@ def _intensity(region, intensity, run):
             from .result import Intensity
 
             return None, Intensity(zone=rid or "run", g_per_kwh=float(ri["g_per_kwh"]), source=f"run's intensity ({ri.get('source')})",
-                                   signal=ri.get("signal", "average"), method="user", region_from="--like run")
+                                   signal=ri.get("signal", "average"), method="user", region_from="--like run",
+                                   basis=ri.get("basis") if ri.get("basis") in regions.BASES else None)
         if reg is not None:
-            return reg, static_intensity(reg.id, region_from="--like run's region")
+            reg = reg.on(basis)
+            return reg, static_intensity(reg.id, region_from="--like run's region", basis=basis)
     if reg is not None:
-        return reg, static_intensity(reg.id, region_from="explicit")
-    inten = static_intensity(None)
+        return reg, static_intensity(reg.id, region_from="explicit", basis=basis)
+    inten = static_intensity(None, basis=basis)
     rid = inten.region or inten.zone
-    return (regions.get(rid) if rid else None), inten
+    return (regions.get(rid, basis) if rid else None), inten
 
 
 def _pue(user_pue, reg, run) -> tuple[float, str]:
@@ -599,7 +603,8 @@ def _inputs(est: Estimate, util, user_pue, inst, inst_count, run_info, catalogue
                         "default 1.0: full TDP, as ML CO2 Impact and Green Algorithms assume (an upper bound for most jobs)"},
         "hardware": [x.to_dict() for x in est.devices],
         "intensity": {"value": i.g_per_kwh, "unit": "gCO2e/kWh", "zone": i.zone, "source": i.source, "year": i.year,
-                      "license": i.license, "signal": i.signal, "method": i.method, "region_from": i.region_from},
+                      "license": i.license, "signal": i.signal, "basis": i.basis, "method": i.method,
+                      "region_from": i.region_from},
         "pue": {"value": est.pue, "unit": "ratio", "source": est.pue_source},
     }
     if est.idle_j is not None:

@@ -5,9 +5,17 @@ cloud regions (``aws:us-east-1``, ``gcp:europe-west1``, ``azure:westeurope``). E
 table under ``data/`` (countries.csv, zones.csv, cloud_regions.csv when present) contributes
 rows; every row carries its source, year and license. Unknown ids get suggestions from a
 fuzzy match over ids, aliases and human names.
+
+Every figure is on one *basis*: ``lifecycle`` (the default: emissions of building, fuelling,
+running and dismantling the plants) or ``direct`` (what the plants emit while running). A
+table row holds one figure per basis; a :class:`Region` shows one basis at a time
+(``Region.on(basis)``), so a list built with one ``basis`` never mixes two. A region without a
+figure on the asked basis has ``g_per_kwh`` None and a ``note`` saying why; no other basis
+stands in for it.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -17,7 +25,31 @@ from ._data import open_table, table
 from .errors import UsageError
 
 WORLD = "WORLD"
+BASES = ("lifecycle", "direct")
+DEFAULT_BASIS = "lifecycle"
 _TABLES = (("countries.csv", "country"), ("zones.csv", "zone"), ("cloud_regions.csv", "cloud"))
+
+
+def check_basis(basis: str | None) -> str:
+    """The basis asked for (``lifecycle`` when None); a UsageError names the choices otherwise."""
+    if basis is None:
+        return DEFAULT_BASIS
+    b = str(basis).strip().lower()
+    if b not in BASES:
+        raise UsageError(f"unknown basis '{basis}'; use lifecycle (emissions over the plants' life cycle, the "
+                         f"default) or direct (operational emissions only)")
+    return b
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One annual figure on one basis; ``g_per_kwh`` None means none is bundled and ``note`` says why."""
+
+    g_per_kwh: float | None
+    year: int | None
+    source: str
+    license: str
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,10 +68,24 @@ class Region:
     pue: float | None = None
     pue_source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    basis: str = DEFAULT_BASIS
+    note: str | None = None  # a label ("national figure used for zone X") or why there is no figure
+    figures: dict[str, Figure] = field(default_factory=dict)  # basis -> figure, both bases
+
+    def on(self, basis: str | None) -> "Region":
+        """This region as seen on ``basis``: its figure on that basis, or None and the reason."""
+        b = check_basis(basis)
+        if b == self.basis:
+            return self
+        f = self.figures.get(b) or Figure(None, None, "", "", f"no bundled {b} figure for {self.id}")
+        return dataclasses.replace(self, basis=b, g_per_kwh=f.g_per_kwh, year=f.year, source=f.source,
+                                   license=f.license, note=f.note)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "kind": self.kind, "name": self.name, "g_per_kwh": self.g_per_kwh, "year": self.year,
-             "source": self.source, "license": self.license, "signal": self.signal}
+             "source": self.source or None, "license": self.license or None, "signal": self.signal, "basis": self.basis}
+        if self.note:
+            d["note"] = self.note
         for k in ("zone", "provider", "country", "pue", "pue_source"):
             v = getattr(self, k)
             if v is not None:
@@ -69,20 +115,34 @@ def _i(v: str | None) -> int | None:
     return None if f is None else int(f)
 
 
-_CORE = {"id", "kind", "name", "g_per_kwh", "year", "source", "license", "signal", "zone", "provider", "country",
-         "pue", "pue_source", "alpha3", "aliases"}
+_FIGURE = ("g_per_kwh", "year", "source", "license", "note")
+_CORE = {"id", "kind", "name", "signal", "zone", "provider", "country", "pue", "pue_source", "alpha3", "aliases",
+         *(f"{b}_{f}" for b in BASES for f in _FIGURE)}
+# Deprecated names of Google's own figures (before provider_*), still written for GCP rows.
+_GOOGLE_ALIASES = (("provider_g_per_kwh", "google_g_per_kwh"), ("cfe_pct", "google_cfe_pct"),
+                   ("provider_year", "google_year"))
+
+
+def _figure(r: dict[str, str], basis: str) -> Figure:
+    g = _f(r.get(f"{basis}_g_per_kwh"))
+    return Figure(g, _i(r.get(f"{basis}_year")), r.get(f"{basis}_source") or "", r.get(f"{basis}_license") or "",
+                  r.get(f"{basis}_note") or (None if g is not None else f"no bundled {basis} figure for {r['id']}"))
 
 
 def _make(r: dict[str, str], kind: str) -> Region:
     rid = r["id"]
     k = r.get("kind") or (WORLD.lower() if rid == WORLD else kind)
+    figures = {b: _figure(r, b) for b in BASES}
+    f = figures[DEFAULT_BASIS]
+    extra = {k2: _num(v) for k2, v in r.items() if k2 not in _CORE and v not in (None, "")}
+    if r.get("provider") == "gcp":
+        extra.update({old: extra[new] for new, old in _GOOGLE_ALIASES if new in extra})
     return Region(
-        id=rid, kind=k, name=r.get("name") or rid, g_per_kwh=_f(r.get("g_per_kwh")), year=_i(r.get("year")),
-        source=r.get("source", ""), license=r.get("license", ""), signal=r.get("signal") or "average",
-        zone=r.get("zone") or None, provider=r.get("provider") or None,
-        country=r.get("country") or (rid if kind == "country" and rid != WORLD else None),
-        pue=_f(r.get("pue")), pue_source=r.get("pue_source") or None,
-        extra={k2: _num(v) for k2, v in r.items() if k2 not in _CORE and v not in (None, "")},
+        id=rid, kind=k, name=r.get("name") or rid, g_per_kwh=f.g_per_kwh, year=f.year, source=f.source,
+        license=f.license, signal=r.get("signal") or "average", zone=r.get("zone") or None,
+        provider=r.get("provider") or None, country=r.get("country") or (rid if kind == "country" and rid != WORLD else None),
+        pue=_f(r.get("pue")), pue_source=r.get("pue_source") or None, extra=extra, basis=DEFAULT_BASIS, note=f.note,
+        figures=figures,
     )
 
 
@@ -170,8 +230,10 @@ def _key(s: str) -> str:
     return re.sub(r"[\s_]+", " ", s.strip().lower())
 
 
-def all_regions() -> list[Region]:
-    return list(_load()[0].values())
+def all_regions(basis: str | None = None) -> list[Region]:
+    """Every bundled region, each on ``basis`` (default lifecycle)."""
+    b = check_basis(basis)
+    return [r.on(b) for r in _load()[0].values()]
 
 
 def _lookup(rid: str) -> Region | None:
@@ -182,8 +244,9 @@ def _lookup(rid: str) -> Region | None:
     return _load()[0].get(rid)
 
 
-def get(rid: str) -> Region | None:
-    return _lookup(rid)
+def get(rid: str, basis: str | None = None) -> Region | None:
+    reg = _lookup(rid)
+    return None if reg is None else reg.on(basis)
 
 
 def suggest(text: str, n: int = 3) -> list[str]:
@@ -208,8 +271,12 @@ def suggest(text: str, n: int = 3) -> list[str]:
     return out[:n]
 
 
-def resolve(text: str) -> Region:
-    """Return the region for an id, alias or name; raise UsageError with suggestions otherwise."""
+def resolve(text: str, basis: str | None = None) -> Region:
+    """The region for an id, alias or name, on ``basis``; a UsageError with suggestions otherwise."""
+    return _resolve(text).on(basis)
+
+
+def _resolve(text: str) -> Region:
     if text is None or not str(text).strip():
         raise UsageError("empty region; pass an id such as FR, US-CAL-CISO or aws:us-east-1 (see: wattwise regions)")
     t = str(text).strip()

@@ -65,6 +65,7 @@ class Intensity:
     estimated: bool = False  # True when the region itself is a guess (time zone, world average)
     note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    basis: str | None = None  # lifecycle | direct; None: not known (e.g. a value the user typed)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -72,6 +73,7 @@ class Intensity:
             "g_per_kwh": self.g_per_kwh,
             "source": self.source,
             "signal": self.signal,
+            "basis": self.basis,
             "method": self.method,
         }
         if self.year is not None:

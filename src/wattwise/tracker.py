@@ -60,7 +60,7 @@ class Tracker:
                  pid: int | None = None, gpu: bool = True, powercap_root: str | None = None, nvml: Any = None,
                  sensors: list | None = None, cpu_tdp_w: float | None = None, ram_w_per_gb: float | None = None,
                  install_handlers: bool = True, region_from: str | None = None, flush_interval: float | None = None,
-                 account: Any = None, extra: dict | None = None, epochs: int | None = None):
+                 account: Any = None, extra: dict | None = None, epochs: int | None = None, basis: str | None = None):
         try:
             interval = float(interval)
         except (TypeError, ValueError):
@@ -75,7 +75,7 @@ class Tracker:
                         name=name, pue=pue, intensity=intensity, command=command, pid=pid, gpu=gpu,
                         powercap_root=powercap_root, nvml=nvml, sensors=sensors, cpu_tdp_w=cpu_tdp_w,
                         ram_w_per_gb=ram_w_per_gb, install_handlers=install_handlers, region_from=region_from,
-                        flush_interval=flush_interval, account=account, extra=extra, epochs=epochs)
+                        flush_interval=flush_interval, account=account, extra=extra, epochs=epochs, basis=basis)
         self.project, self.region, self.interval, self.scope = project, region, interval, scope
         self.strict, self.name, self.command = strict, name, command
         self.epochs = epochs  # hint for epoch_end() projections (see wattwise.projection)
@@ -136,12 +136,14 @@ class Tracker:
         from .intensity import resolve_intensity
         from .procs import ProcessTree
 
-        self.intensity = resolve_intensity(kw["region"], intensity_g=kw["intensity"], region_from=kw["region_from"])
+        self.intensity = resolve_intensity(kw["region"], intensity_g=kw["intensity"], region_from=kw["region_from"],
+                                           basis=kw["basis"])
         if self.intensity.estimated:
             self.warnings.append(f"region not given: {self.intensity.region_from}; using {self.intensity.zone}"
                                  f" ({self.intensity.g_per_kwh:g} gCO2e/kWh)" + (" - WORLD AVERAGE" if self.intensity.zone == "WORLD" else ""))
         self.pue, self.pue_source = self._pue(kw["pue"])
         self.account = kw["account"] or self._default_account()
+        self.intensity = getattr(self.account, "intensity", self.intensity)  # on the live source's basis, if one
 
         self.rank = rank_info()
         scope = self.scope
@@ -219,7 +221,7 @@ class Tracker:
         make = getattr(sys.modules.get("wattwise.intensity"), "account_for", None)
         if make is not None:
             try:
-                return make(self.intensity)
+                return make(self.intensity, basis=self._kw["basis"])
             except WattwiseError:
                 raise
             except Exception as e:  # noqa: BLE001

@@ -73,7 +73,10 @@ def test_hourly_emissions_match_a_hand_computation(server, tmp_path, online, sha
     total_kwh = sum(e for _, _, e in segs) / J_PER_KWH
     assert i.g_per_kwh == pytest.approx(expected / total_kwh)
     assert "NESO" in i.source and i.license.startswith("CC BY 4.0")
-    assert i.extra["annual_g_per_kwh"] == resolve_intensity("GB").g_per_kwh
+    # NESO's factors are operational (nuclear and wind at 0 g/kWh): the run is on the direct basis,
+    # and the annual figure beside it (and for any gap) is GB's direct one, not the life-cycle default
+    assert i.basis == "direct" and "direct basis throughout" in i.note
+    assert i.extra["annual_g_per_kwh"] == resolve_intensity("GB", basis="direct").g_per_kwh
 
 
 def test_forecast_replays_an_issued_vintage(server, tmp_path, online, shared_data):
@@ -137,9 +140,10 @@ def test_other_zones_are_refused_and_the_run_falls_back(server, tmp_path, online
         provider(server, tmp_path, ts("2023-03-18T04:00:00Z")).latest("FR")
     acct = account_for(resolve_intensity("FR"), provider="ukgrid")
     segs = [(ts("2023-03-15T06:00:00Z"), ts("2023-03-15T07:00:00Z"), 3.6e6)]
-    assert acct.emissions_g(segs) == pytest.approx(resolve_intensity("FR").g_per_kwh)
+    # the fallback is FR's annual figure on the provider's (direct) basis: one basis for the whole run
+    assert acct.emissions_g(segs) == pytest.approx(resolve_intensity("FR", basis="direct").g_per_kwh)
     i = acct.result_intensity(segs)
-    assert i.method == "annual" and "Great Britain only" in i.note
+    assert i.method == "annual" and "Great Britain only" in i.note and i.basis == "direct"
     assert hits(server, "/") == 0
 
 

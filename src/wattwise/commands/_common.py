@@ -38,3 +38,9 @@ def add_store(p: argparse.ArgumentParser) -> None:
 
 def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
+
+
+def add_basis(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--basis", choices=["lifecycle", "direct"],
+                   help="intensity basis: lifecycle (default: the plants' whole life cycle) or direct (operational "
+                        "emissions only); every figure shown and compared is on this one basis")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import add_json, add_store
+from ._common import add_basis, add_json, add_store
 
 EPILOG = """examples:
   wattwise estimate --gpu A100-80GB:8 --hours 72 --region aws:us-east-1 --embodied
@@ -12,6 +12,7 @@ EPILOG = """examples:
   wattwise estimate --cpu "Xeon E5-2683 v4:12c" --ram-gb 64 --hours 12 --region AT --pue 1.67
   wattwise estimate --instance p4d.24xlarge --hours 24 --region US --utilization 0.7
   wattwise estimate --like 3f9a2c --gpu A100:64 --hours 200 --region SE   # scale a measured run
+  wattwise estimate --gpu H100:8 --hours 24 --region gcp:us-east4 --basis direct   # operational figures
 
 --power-w is the average power of one device of the --gpu/--cpu/--device/--instance entry it
 follows (it replaces TDP x utilisation for that entry). --hours accepts 72, 72h or 3d.
@@ -74,6 +75,7 @@ def register(sub) -> None:
     g.add_argument("--intensity", metavar="G_PER_KWH", help="grid intensity, gCO2e/kWh (or with a unit: '0.954 lbs/kWh')")
     where.add_argument("--pue", metavar="P", help="power usage effectiveness >= 1 (default: the cloud provider's, else 1.56)")
     where.add_argument("--alternatives", type=int, default=3, metavar="N", help="cleaner regions to list (default 3; 0: none)")
+    add_basis(where)
     life = p.add_argument_group("idle and embodied (lifecycle)")
     life.add_argument("--idle-hours", metavar="H", help="extra hours the hardware stays on without computing (idle power)")
     life.add_argument("--idle-kwh", metavar="E", help="measured idle energy to add, kWh (as BLOOM's 256,646 kWh)")
@@ -110,7 +112,8 @@ def main(args) -> int:
                    instance=instance, power_w=inst_power if instance else None, idle_hours=args.idle_hours,
                    idle_kwh=args.idle_kwh, like=args.like, store=args.store, catalogue=args.catalogue,
                    lifetime_years=args.lifetime_years, embodied_usage=args.embodied_usage,
-                   server_kgco2e=args.server_kgco2e, gpus_per_server=args.gpus_per_server, alternatives=args.alternatives)
+                   server_kgco2e=args.server_kgco2e, gpus_per_server=args.gpus_per_server, alternatives=args.alternatives,
+                   basis=args.basis)
     for w in est.warnings:
         sys.stderr.write(f"wattwise: warning: {w}\n")
     if args.json:

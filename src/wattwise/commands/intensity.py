@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._common import add_json
+from ._common import add_basis, add_json
 
 EPILOG = """examples:
   wattwise intensity FR                          # bundled annual figure, offline
   wattwise intensity Quebec --json               # names work too (-> CA-QC)
   wattwise intensity gcp:europe-west1            # the grid's figure, plus Google's own and CFE %
+  wattwise intensity gcp:europe-west1 --basis direct   # operational (direct) figure instead of life-cycle
   wattwise intensity GB --provider ukgrid        # live, GB Carbon Intensity API
   wattwise intensity DE --at 2024-05-01T14:00Z   # a past hour (needs a provider or --series)
   wattwise intensity GB --provider ukgrid --forecast --json
@@ -31,6 +32,7 @@ def register(sub) -> None:
                    help="live provider: electricitymaps, watttime, ukgrid or static (default: $WATTWISE_PROVIDER, "
                         "config, or implied by credentials)")
     p.add_argument("--series", metavar="FILE", help="read intensities from this CSV/JSON series instead")
+    add_basis(p)
     add_json(p)
     p.set_defaults(func=main)
 
@@ -39,7 +41,7 @@ def main(args) -> int:
     from ..intensity.query import query
 
     i = query(args.region, at=args.at, forecast=args.forecast, provider=args.provider, series=args.series,
-              hours=args.hours)
+              hours=args.hours, basis=args.basis)
     d = i.to_dict()
     if args.json:
         from ..cli import emit_json
@@ -49,15 +51,17 @@ def main(args) -> int:
     out = sys.stdout
     when = f"{i.year} annual average" if i.method == "annual" and i.year else (i.datetime or i.method)
     where = i.zone + (f" ({i.region})" if i.region and i.region != i.zone else "")
-    out.write(f"{where}: {i.g_per_kwh:,.1f} gCO2e/kWh, {i.signal} signal, {when}\n")
+    basis = f"{i.basis} basis" if i.basis else "basis not stated"
+    out.write(f"{where}: {i.g_per_kwh:,.1f} gCO2e/kWh, {basis}, {i.signal} signal, {when}\n")
     out.write(f"  source   {i.source}" + (f" [{i.license}]" if i.license else "") + "\n")
     if i.name and i.name != i.zone:
         out.write(f"  name     {i.name}\n")
     if i.region_from:
         out.write(f"  region   {i.region_from}\n")
-    if "google_g_per_kwh" in i.extra:
-        cfe = i.extra.get("google_cfe_pct")
-        out.write(f"  google   {i.extra['google_g_per_kwh']} gCO2e/kWh location-based ({i.extra.get('google_year')})"
+    if "provider_g_per_kwh" in i.extra:  # beside the grid's figure, not instead of it
+        cfe = i.extra.get("cfe_pct")
+        out.write(f"  provider {i.extra['provider_g_per_kwh']} gCO2e/kWh, Google's own location-based figure "
+                  f"({i.extra.get('provider_basis')} basis, {i.extra.get('provider_year')})"
                   + (f"; Google CFE {cfe}% (hourly carbon-free energy share)" if cfe is not None else "") + "\n")
     if i.extra.get("why"):
         out.write(f"  why      {i.extra['why']}\n")

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from ..errors import UsageError
-from ._common import add_json, add_store, duration, positive_float
+from ._common import add_basis, add_json, add_store, duration, positive_float
 
 EPILOG = """examples:
   wattwise run --region FR -- python train.py
@@ -43,6 +43,7 @@ def register(sub) -> None:
     p.add_argument("--provider", metavar="NAME",
                    help="live intensity for hour-by-hour emissions: electricitymaps, watttime, ukgrid or static "
                         "(default: $WATTWISE_PROVIDER, config, or implied by credentials)")
+    add_basis(p)
     p.add_argument("--strict", action="store_true", help="fail instead of estimating when a counter is missing")
     p.add_argument("--no-gpu", action="store_true", help="do not measure GPUs")
     p.add_argument("--within", type=duration("window"), metavar="DURATION",
@@ -109,12 +110,12 @@ def main(args) -> int:
         store_label = store.url
 
     # before anything is stored: a bad --intensity-file exits 2 here
-    account = _intensity_account(args.region, args.intensity, args.intensity_file, args.provider, args.strict)
+    account = _intensity_account(args.region, args.intensity, args.intensity_file, args.provider, args.strict, args.basis)
     tracker = Tracker(project=args.project, region=args.region, interval=args.interval, scope=args.scope, store=store,
                       strict=args.strict, name=args.name, pue=args.pue, intensity=args.intensity,
                       command=shlex.join(cmd), pid="later", gpu=not args.no_gpu, install_handlers=False,
                       region_from="--region" if args.region else None, flush_interval=args.flush_interval,
-                      account=account)  # hour-by-hour intensity from --intensity-file / --provider, else annual
+                      account=account, basis=args.basis)  # hour-by-hour from --intensity-file / --provider, else annual
     from ..errors import StrictModeError
 
     try:
@@ -205,7 +206,7 @@ def _plan_request(args):
 
 
 def _intensity_account(region: str | None, intensity: float | None, intensity_file: str | None,
-                       provider: str | None, strict: bool):
+                       provider: str | None, strict: bool, basis: str | None = None):
     """Hour-by-hour accounting from --intensity-file / --provider; None leaves the tracker's default."""
     if not (intensity_file or provider):
         return None
@@ -214,9 +215,9 @@ def _intensity_account(region: str | None, intensity: float | None, intensity_fi
     from ..errors import StrictModeError
     from ..intensity import account_for, resolve_intensity
 
-    annual = resolve_intensity(region, region_from="--region" if region else None)
+    annual = resolve_intensity(region, region_from="--region" if region else None, basis=basis)
     try:
-        return account_for(annual, provider=provider, series=intensity_file, strict=strict)
+        return account_for(annual, provider=provider, series=intensity_file, strict=strict, basis=basis)
     except StrictModeError as e:
         raise UsageError(f"{e} (--strict)") from None
 

@@ -4,7 +4,8 @@ Segments are ``(t_start, t_end, energy J)`` per sampler tick. A series value hol
 interval [t, t + resolution); a segment spanning several intervals is split in proportion to
 time. Energy that falls outside the series (before it starts, after it ends, or in a gap) is
 counted at the annual figure and reported, never dropped. If the source fails altogether, the
-whole run uses the annual figure and the result carries a note saying why.
+whole run uses the annual figure and the result carries a note saying why. The annual figure
+given is on the source's basis (``account_for`` sees to it), so the two never mix.
 """
 from __future__ import annotations
 
@@ -161,7 +162,8 @@ class HourlyAccount:
             zone=annual.zone if label != "file" else (s.zone or annual.zone), g_per_kwh=g, source=s.source,
             signal=s.signal, year=None, datetime=iso(ev.start), method="hourly",
             license=getattr(self.source, "license", None), name=annual.name, region=annual.region,
-            region_from=annual.region_from, estimated=annual.estimated, note=note, extra=extra)
+            region_from=annual.region_from, estimated=annual.estimated, note=note, extra=extra,
+            basis=getattr(self.source, "basis", None))
 
 
 def _join(a: str | None, b: str | None) -> str | None:

@@ -46,6 +46,7 @@ class Reading:
 class Provider(Protocol):
     name: str
     signal: str
+    basis: str | None
     license: str
     max_span_s: float  # the longest span one history request may cover
 
@@ -77,6 +78,7 @@ class FetchingProvider:
 
     name = "provider"
     signal = "average"
+    basis: str | None = None  # lifecycle | direct (see intensity.basis)
     license = ""
     max_span_s = 10 * 86400.0
     settle_s = HOUR

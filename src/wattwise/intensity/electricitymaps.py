@@ -8,7 +8,8 @@ and ``datetime`` per point, under ``history``, ``data`` or ``forecast``.
 
 Environment: ``WATTWISE_ELECTRICITYMAPS_TOKEN`` (required), ``WATTWISE_ELECTRICITYMAPS_URL``
 (default https://api.electricitymaps.com/v3), ``WATTWISE_ELECTRICITYMAPS_FACTOR`` (``lifecycle``,
-the API default, or ``direct``).
+the API default, or ``direct``; an explicit ``basis`` / ``--basis`` wins). The factor is the
+intensity's ``basis``.
 """
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ class ElectricityMaps(FetchingProvider):
     settle_s = 2 * HOUR  # estimated values are revised shortly after the hour
 
     def __init__(self, *, token: str | None = None, base_url: str | None = None, factor: str | None = None,
-                 client=None, **kw):
+                 basis: str | None = None, client=None, **kw):
         token = token or os.environ.get("WATTWISE_ELECTRICITYMAPS_TOKEN")
         if not token:
             raise ProviderError("Electricity Maps needs an API token: set WATTWISE_ELECTRICITYMAPS_TOKEN")
-        self.factor = (factor or os.environ.get("WATTWISE_ELECTRICITYMAPS_FACTOR") or "lifecycle").lower()
+        self.factor = (basis or factor or os.environ.get("WATTWISE_ELECTRICITYMAPS_FACTOR") or "lifecycle").lower()
         if self.factor not in ("lifecycle", "direct"):
             raise ProviderError(f"WATTWISE_ELECTRICITYMAPS_FACTOR must be 'lifecycle' or 'direct', not '{self.factor}'")
         if client is None:
@@ -42,6 +43,10 @@ class ElectricityMaps(FetchingProvider):
             client = HttpClient(base_url or os.environ.get("WATTWISE_ELECTRICITYMAPS_URL") or DEFAULT_URL,
                                 what="Electricity Maps", headers={"auth-token": token})
         super().__init__(client=client, **kw)
+
+    @property
+    def basis(self) -> str:
+        return self.factor
 
     def cache_key(self, zone: str) -> str:
         return f"{self.name}/{zone}/{self.factor}"

@@ -24,11 +24,12 @@ def _annual_why(i: Intensity) -> str:
 
 
 def query(region: str | None = None, *, at: Any = None, forecast: bool = False, provider: str | None = None,
-          series: str | os.PathLike | None = None, hours: float = 24.0, clock=time.time, **provider_kw: Any) -> Intensity:
-    from . import make_provider, provider_name
+          series: str | os.PathLike | None = None, hours: float = 24.0, clock=time.time, basis: str | None = None,
+          **provider_kw: Any) -> Intensity:
+    from . import _matched, make_provider, provider_name
     from .static import static_intensity
 
-    annual = static_intensity(region, region_from="argument" if region else None)
+    annual = static_intensity(region, region_from="argument" if region else None, basis=basis)
     when = _when(at, clock) if at is not None else None
     series = series or os.environ.get("WATTWISE_INTENSITY_FILE") or None
     name = None if series else provider_name(provider)
@@ -45,9 +46,10 @@ def query(region: str | None = None, *, at: Any = None, forecast: bool = False, 
         if series:
             from .userfile import SeriesFile
 
-            src = SeriesFile(series, clock=clock)
+            src = SeriesFile(series, clock=clock, basis=basis or annual.basis)
         else:
-            src = make_provider(name, clock=clock, **provider_kw)
+            src = make_provider(name, clock=clock, basis=basis, **provider_kw)
+        annual = _matched(annual, src, basis, name or f"the series file {series}")
         return _live(src, annual, when, forecast, hours, clock)
     except ProviderError as e:
         note = f"live intensity unavailable ({e}); used the bundled annual figure"
@@ -78,7 +80,7 @@ def _live(src, annual: Intensity, when: float | None, forecast: bool, hours: flo
         series_zone = src.series.zone if src.name == "file" else None
         return Intensity(zone=series_zone or zone, g_per_kwh=float(g), source=source, signal=signal, datetime=iso(t), method="hourly",
                          license=src.license, name=annual.name, region=annual.region, region_from=annual.region_from,
-                         estimated=annual.estimated, note=annual.note,
+                         estimated=annual.estimated, note=annual.note, basis=getattr(src, "basis", None),
                          extra={**base_extra, "resolution_s": res, "why": why, **extra})
 
     if forecast:

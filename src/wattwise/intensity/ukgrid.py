@@ -45,13 +45,18 @@ def region_id(value: str | int | None) -> int | None:
 
 class UKGrid(FetchingProvider):
     name = "ukgrid"
+    basis = "direct"  # per-fuel factors with nuclear and renewables at 0 g/kWh: operational
     signal = "average"
     license = "CC BY 4.0 (NESO Carbon Intensity API)"
     max_span_s = 14 * 86400.0
     settle_s = 2 * HOUR  # actuals are published an hour or two after each half hour
     default_resolution_s = HALF_HOUR
 
-    def __init__(self, *, base_url: str | None = None, region: str | int | None = None, client=None, **kw):
+    def __init__(self, *, base_url: str | None = None, region: str | int | None = None, client=None,
+                 basis: str | None = None, **kw):
+        from .basis import provider_basis
+
+        provider_basis(self.name, basis)  # a UsageError when asked for life-cycle figures
         self.regionid = region_id(region if region is not None else os.environ.get("WATTWISE_UKGRID_REGION"))
         if client is None:
             from .http import HttpClient

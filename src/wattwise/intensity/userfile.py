@@ -18,11 +18,19 @@ class SeriesFile:
     max_span_s = float("inf")
 
     def __init__(self, path: str | os.PathLike, *, column: str | None = None, signal: str = "average",
-                 clock=None):
+                 clock=None, basis: str | None = None):
         import time
+
+        from .basis import EM_COLUMNS, basis_of_column
 
         self.path = path
         self.series: Series = read_series(path, column=column, signal=signal)  # UsageError on a bad file
+        found = basis_of_column(self.series.column)
+        if column is None and basis is not None and found is not None and found != basis:
+            # an Electricity Maps export carries both columns: read the one on the asked basis
+            self.series = read_series(path, column=EM_COLUMNS[basis], signal=signal)
+            found = basis
+        self.basis = found  # None: the file does not say
         self.signal = self.series.signal
         self.clock = clock or time.time
 
@@ -61,6 +69,7 @@ class FixedValue:
     name = "fixed"
     license = "user-supplied"
     signal = "average"
+    basis = None  # as the user states it
     max_span_s = float("inf")
 
     def __init__(self, g_per_kwh: float, *, clock=None):

@@ -28,13 +28,18 @@ TOKEN_TTL_S = 25 * 60  # the token lives 30 minutes; renew a little early
 
 class WattTime(FetchingProvider):
     name = "watttime"
+    basis = "direct"  # operating emission rates: no life-cycle emissions
     license = "WattTime API terms (attribute WattTime)"
     max_span_s = 30 * 86400.0
     settle_s = 900.0
     default_resolution_s = 300.0
 
     def __init__(self, *, user: str | None = None, password: str | None = None, region: str | None = None,
-                 signal_type: str | None = None, base_url: str | None = None, client=None, **kw):
+                 signal_type: str | None = None, base_url: str | None = None, client=None, basis: str | None = None,
+                 **kw):
+        from .basis import provider_basis
+
+        provider_basis(self.name, basis)  # a UsageError when asked for life-cycle figures
         self.user = user or os.environ.get("WATTWISE_WATTTIME_USER")
         self.password = password or os.environ.get("WATTWISE_WATTTIME_PASSWORD")
         if not (self.user and self.password):

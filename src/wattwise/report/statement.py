@@ -48,8 +48,9 @@ def _intensity_clause(inten: dict) -> str:
     src = inten.get("source") or "unknown source"
     lic = f", {inten['license']}" if inten.get("license") else ""
     signal = inten.get("signal") or "average"
+    basis = f", {inten['basis']} basis" if inten.get("basis") in ("lifecycle", "direct") else ""
     guessed = ("; the region was not given and was guessed" if inten.get("estimated") else "")
-    return f"{g:,.1f} gCO2e/kWh for {where} ({how}, {signal} emissions; source: {src}{lic}{guessed})"
+    return f"{g:,.1f} gCO2e/kWh for {where} ({how}, {signal} emissions{basis}; source: {src}{lic}{guessed})"
 
 
 def _methods_sentence(comps: list[dict], scope: str | None) -> str:

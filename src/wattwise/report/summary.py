@@ -10,7 +10,8 @@ def intensity_line(i) -> str:
     how = {"annual": "annual average", "hourly": "hour-by-hour, energy-weighted mean", "user": "user value"}.get(i.method, i.method)
     s = f"{i.g_per_kwh:,.1f} gCO2e/kWh ({i.zone}{' ' + i.name if i.name and i.name != i.zone else ''}; {how}"
     s += f" {when}" if when and i.method == "annual" else ""
-    s += f", {i.signal} signal; source: {i.source}"
+    basis = getattr(i, "basis", None)
+    s += f", {i.signal} signal, {basis + ' basis' if basis else 'basis not stated'}; source: {i.source}"
     if i.license:
         s += f", {i.license}"
     s += ")"

@@ -199,7 +199,7 @@ def create_app(store_url: str | os.PathLike | None = None, *, allowed_hosts: lis
         qp = request.query_params
         kind = qp.get("kind") or None
         return ctx.render(request, "regions.html", active="regions",
-                          v=views.regions_view(kind, (qp.get("q") or "").strip() or None))
+                          v=views.regions_view(kind, (qp.get("q") or "").strip() or None, qp.get("basis") or None))
 
     def help_page(request):
         return ctx.render(request, "help.html", active="help")

@@ -24,9 +24,10 @@ KINDS = {  # form value -> (label, what "count" counts, estimate() keyword)
     "instance": ("cloud instance type", "instances", "instance"),
     "cpu": ("CPU (sockets)", "CPU sockets", "cpu"),
 }
-FIELDS = ("kind", "hw", "count", "hours", "region", "pue", "util", "idle_hours", "power_w", "embodied")
+FIELDS = ("kind", "hw", "count", "hours", "region", "pue", "util", "idle_hours", "power_w", "embodied", "basis")
 DEFAULTS = {"kind": "gpu", "hw": "NVIDIA A100 SXM4 80GB", "count": "8", "hours": "24", "region": "DE", "pue": "",
-            "util": "", "idle_hours": "", "power_w": "", "embodied": "1"}
+            "util": "", "idle_hours": "", "power_w": "", "embodied": "1", "basis": ""}
+BASES = {"": "life-cycle (default)", "direct": "direct (operational)"}  # form value -> label; "" is lifecycle
 BLANK = {**{k: "" for k in FIELDS}, "kind": "gpu", "count": "1"}
 MAX_FIELD = 200  # characters kept of any field: more is not a model name or a number
 SUGGEST = 25  # autocomplete entries per answer
@@ -90,6 +91,7 @@ def estimate_kwargs(f: dict[str, str]) -> dict[str, Any]:
     power_w = check("power_w", _check_power, f["power_w"] or None, hw) if f["power_w"] else None
     if f["idle_hours"]:
         check("idle_hours", parse_hours, f["idle_hours"], "idle-hours", allow_zero=True)
+    basis = check("basis", regions.check_basis, f["basis"] or None)
     region = None
     if f["region"]:
         region = check("region", regions.resolve, f["region"]).id
@@ -99,7 +101,8 @@ def estimate_kwargs(f: dict[str, str]) -> dict[str, Any]:
     elif power_w is None:  # with a measured power an unknown model is allowed (generic figures)
         check("hw", cat.match_gpu if kind == "gpu" else cat.match_cpu, hw)
     kw: dict[str, Any] = {"hours": f["hours"], "region": region, "pue": pue, "utilization": util,
-                          "embodied": bool(f["embodied"]), "idle_hours": f["idle_hours"] or None, "power_w": power_w}
+                          "embodied": bool(f["embodied"]), "idle_hours": f["idle_hours"] or None, "power_w": power_w,
+                          "basis": basis}
     kw[KINDS[kind][2]] = f"{hw}:{count}"
     return kw
 
@@ -112,7 +115,8 @@ def cli_command(f: dict[str, str]) -> str:
     if f["power_w"]:
         args += ["--power-w", f["power_w"]]
     args += ["--hours", f["hours"]]
-    for field, flag in (("region", "--region"), ("pue", "--pue"), ("util", "--utilization"), ("idle_hours", "--idle-hours")):
+    for field, flag in (("region", "--region"), ("pue", "--pue"), ("util", "--utilization"), ("idle_hours", "--idle-hours"),
+                        ("basis", "--basis")):
         if f[field]:
             args += [flag, f[field]]
     if f["embodied"]:
@@ -136,7 +140,7 @@ def compute(f: dict[str, str]):
 def _field_of(message: str) -> str | None:
     m = message.lower()
     for needle, field in (("idle", "idle_hours"), ("--power-w", "power_w"), ("instance", "hw"), ("gpu", "hw"),
-                          ("cpu", "hw"), ("region", "region")):
+                          ("cpu", "hw"), ("region", "region"), ("basis", "basis")):
         if needle in m:
             return field
     return None
@@ -198,7 +202,7 @@ def result_view(est, f: dict[str, str]) -> dict[str, Any]:
         {"what": "PUE (data-centre overhead)", "value": f"{est.pue:g}", "source": est.pue_source},
         {"what": "grid carbon intensity", "value": views.fmt_intensity(inten.g_per_kwh),
          "source": ", ".join(str(x) for x in (inten.source, inten.year, inten.license) if x)
-         + (f" ({inten.signal} signal, {inten.method})" if inten.method else "")},
+         + (f" ({inten.signal} signal, {inten.basis or 'unstated'} basis, {inten.method})" if inten.method else "")},
     ]
     if m.get("included"):
         assumptions.append({"what": "embodied: share of lifetime in use", "value": f"{m['usage']:g}",
@@ -220,8 +224,9 @@ def result_view(est, f: dict[str, str]) -> dict[str, Any]:
         alts.append({"region": a["region"], "name": a["name"], "intensity": views.fmt_intensity(a["g_per_kwh"]),
                      "pue": f"{a['pue']:g}", "emissions": views.fmt_mass(a["emissions_gco2e"]),
                      "saving": views.fmt_mass(a["saving_gco2e"]), "saving_pct": f"{a['saving_pct']:.0f} %",
-                     "note": "same country" if a.get("same_country") else (
-                         f"{a['distance_km']:,} km away" if "distance_km" in a else ""),
+                     "note": "; ".join(x for x in ("same country" if a.get("same_country") else (
+                         f"{a['distance_km']:,} km away" if "distance_km" in a else ""), a.get("note")) if x),
+                     "basis": a["basis"],
                      "href": "/calculator?" + query_string(af)})
     labels = [f"here: {where}"] + [a["region"] for a in est.alternatives]
     ops = [est.operational_gco2e] + [a["emissions_gco2e"] - emb for a in est.alternatives]
@@ -242,6 +247,7 @@ def result_view(est, f: dict[str, str]) -> dict[str, Any]:
         "embodied": views.fmt_mass(est.embodied_g) if est.embodied_g is not None else None,
         "energy": _kwh(est.energy_kwh), "facility_energy": _kwh(est.facility_energy_kwh), "pue": f"{est.pue:g}",
         "intensity": views.fmt_intensity(inten.g_per_kwh), "intensity_note": inten.note,
+        "intensity_basis": {"lifecycle": "life-cycle", "direct": "direct (operational)"}.get(inten.basis, "basis not stated"),
         "region_guessed": bool(getattr(inten, "estimated", False)), "region_from": inten.region_from,
         "breakdown": rows, "hardware": hardware, "assumptions": assumptions, "alternatives": alts,
         "alternatives_note": est.alternatives_note, "chart": chart, "chart_rows": chart_rows,
@@ -285,11 +291,13 @@ def hardware_options(kind: str, q: str = "", n: int = SUGGEST) -> list[dict[str,
     return _rank(q, names, n)
 
 
-def region_options(q: str = "", n: int | None = None) -> list[dict[str, str]]:
+def region_options(q: str = "", n: int | None = None, basis: str | None = None) -> list[dict[str, str]]:
+    """Regions for the autocomplete, each with its figure on ``basis`` (or that it has none)."""
     from .. import regions
 
-    rs = sorted(regions.all_regions(), key=lambda r: (r.kind == "world", r.kind != "country", r.id))
-    names = [(r.id, f"{r.name}" + (f", {r.g_per_kwh:g} gCO2e/kWh" if r.g_per_kwh is not None else "")) for r in rs]
+    rs = sorted(regions.all_regions(basis), key=lambda r: (r.kind == "world", r.kind != "country", r.id))
+    names = [(r.id, f"{r.name}, " + (f"{r.g_per_kwh:g} gCO2e/kWh ({r.basis})" if r.g_per_kwh is not None
+                                     else f"no {r.basis} figure")) for r in rs]
     if not q:
         return [{"value": a, "detail": b} for a, b in names][: n or None]
     words = q.lower().split()
@@ -299,18 +307,23 @@ def region_options(q: str = "", n: int | None = None) -> list[dict[str, str]]:
 
 
 # -- routes ---------------------------------------------------------------------------------
+def _basis(f: dict[str, str]) -> str | None:
+    return f["basis"] if f.get("basis") in ("lifecycle", "direct") else None
+
+
 def routes(ctx):
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    from .. import regions
     from .render import render
 
     def page_vars(f):
         est, error = compute(f)
-        return {"f": f, "kinds": KINDS, "r": result_view(est, f) if est else None, "error": error,
+        return {"f": f, "kinds": KINDS, "bases": BASES, "r": result_view(est, f) if est else None, "error": error,
                 # the whole (small) accelerator catalogue inline; CPUs and instance types (thousands) near what is typed
                 "hw_options": hardware_options("gpu", n=1000) if f["kind"] == "gpu" else hardware_options(f["kind"], f["hw"]),
-                "region_options": region_options()}
+                "region_options": region_options(basis=_basis(f))}
 
     def calculator(request):
         f = read_form(request.query_params)
@@ -337,7 +350,11 @@ def routes(ctx):
 
     def api_regions(request):
         q = (request.query_params.get("q") or "")[:MAX_FIELD]
-        return JSONResponse({"q": q, "items": region_options(q, None if not q else SUGGEST)})
+        try:
+            basis = regions.check_basis(request.query_params.get("basis") or None)
+        except UsageError as e:
+            return JSONResponse({"error": str(e)}, status_code=400)
+        return JSONResponse({"q": q, "basis": basis, "items": region_options(q, None if not q else SUGGEST, basis)})
 
     return [Route("/calculator", calculator, methods=["GET"]),
             Route("/api/estimate", api_estimate, methods=["GET"]),

@@ -526,10 +526,12 @@ def _short_label(run: dict) -> str:
 
 
 # -- regions ------------------------------------------------------------------------------
-def regions_view(kind: str | None = None, q: str | None = None) -> dict[str, Any]:
-    from ..regions import all_regions
+def regions_view(kind: str | None = None, q: str | None = None, basis: str | None = None) -> dict[str, Any]:
+    """Regions on one basis (life-cycle unless asked), cleanest first; those without a figure on it last, with why."""
+    from ..regions import BASES, all_regions, check_basis
 
-    regs = all_regions()
+    basis = check_basis(basis if basis in BASES else None)
+    regs = all_regions(basis)
     kinds = sorted({r.kind for r in regs})
     if kind:
         regs = [r for r in regs if r.kind == kind]
@@ -541,8 +543,12 @@ def regions_view(kind: str | None = None, q: str | None = None) -> dict[str, Any
     sources: dict[tuple[str, str], int] = {}  # (source, license) -> footnote number
     rows = []
     for r in regs:
-        ref = sources.setdefault((r.source, r.license), len(sources) + 1)
+        ref = sources.setdefault((r.source, r.license), len(sources) + 1) if r.g_per_kwh is not None else None
         rows.append({"id": r.id, "name": r.name, "kind": r.kind, "g": r.g_per_kwh, "value": fmt_intensity(r.g_per_kwh),
-                     "year": r.year, "ref": ref, "signal": r.signal, "zone": r.zone, "provider": r.provider, "max": top})
-    return {"kinds": kinds, "kind": kind, "q": q, "count": len(regs), "rows": rows,
+                     "year": r.year, "ref": ref, "signal": r.signal, "zone": r.zone, "provider": r.provider, "max": top,
+                     "note": r.note, "basis": r.basis})
+    return {"kinds": kinds, "kind": kind, "q": q, "count": len(regs), "rows": rows, "basis": basis,
+            "basis_label": {"lifecycle": "life-cycle", "direct": "direct (operational)"}[basis],
+            "bases": [("lifecycle", "life-cycle (default)"), ("direct", "direct (operational)")],
+            "missing": sum(r.g_per_kwh is None for r in regs),
             "sources": [{"n": n, "source": s, "license": lic} for (s, lic), n in sources.items()]}

@@ -10,7 +10,7 @@
   var result = document.getElementById("calc-result");
   if (!form || !result) return;
   var status = document.getElementById("calc-status");
-  var FIELDS = ["kind", "hw", "count", "hours", "region", "pue", "util", "idle_hours", "power_w", "embodied"];
+  var FIELDS = ["kind", "hw", "count", "hours", "region", "pue", "util", "idle_hours", "power_w", "embodied", "basis"];
   var seq = 0, timer = null, hwTimer = null, hwSeq = 0;
 
   function query() {
