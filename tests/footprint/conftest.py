@@ -4,12 +4,13 @@ store's real write API, as the tracker writes them."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
 _spec = importlib.util.spec_from_file_location("_store_conftest", Path(__file__).parents[1] / "store" / "conftest.py")
-_store = importlib.util.module_from_spec(_spec)
+_store = sys.modules.setdefault("_store_conftest", importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(_store)
 pg_server = _store.pg_server  # noqa: F811 - re-exported fixtures
 pg_url = _store.pg_url

@@ -189,23 +189,39 @@ def cmd_show(args) -> int:
     return 0
 
 
-def format_footprint(d: dict) -> str:
+def _mass(g: float) -> str:
     from ..units import format_mass_g
 
-    total = d["total_gco2e"]
+    return format_mass_g(g) if g > 0 else "none"
+
+
+def format_footprint(d: dict) -> str:
+    """The footprint as text: categories and items with a numbered factor each, then the factors and what is not counted."""
+    from ..units import format_mass_g
+
     if not d["categories"]:
         return (f"project '{d['project']}' has no runs and no recorded activities yet; add one with: "
                 f"wattwise footprint add --project {d['project']} --kind flight --from LHR --to JFK")
     rng = (f" (range {format_mass_g(d['total_gco2e_low'])} to {format_mass_g(d['total_gco2e_high'])}: some figures are "
            "published as ranges)") if "total_gco2e_low" in d else ""
-    out = [f"Footprint of project '{d['project']}': {format_mass_g(total)}{rng}",
-           f"compute {format_mass_g(d['compute_gco2e'])}, everything else {format_mass_g(d['non_compute_gco2e'])}", ""]
+    out = [f"Footprint of project '{d['project']}': {format_mass_g(d['total_gco2e'])}{rng}",
+           f"compute {_mass(d['compute_gco2e'])}, everything else {_mass(d['non_compute_gco2e'])}", ""]
     for c in d["categories"]:
         share = f"{c['share_pct']:.1f} %" if c["share_pct"] is not None else "-"
         out.append(f"{c['label']:<40} {format_mass_g(c['gco2e']):>16} {share:>8}")
         for i in c["items"]:
-            tag = f" [{i['basis']}]" if i["kind"] == "run" else f" (entry {i['entry']})"
-            out.append(f"  {i['date']}  {i['kind']:<11} {_line(i)}{tag}")
+            rng_i = (f" (range {format_mass_g(i['gco2e_low'])} to {format_mass_g(i['gco2e_high'])})"
+                     if i.get("gco2e_low") is not None else "")
+            tag = i["basis"] if i["kind"] == "run" else f"{i['basis']}, entry {i['entry']}"
+            out.append(f"  {i['date']}  {i['kind']:<11} {i['description']}: {i['quantity']:,.6g} {i['unit']} x "
+                       f"{i['factor_kg_per_unit']:.6g} kg = {format_mass_g(i['gco2e'])}{rng_i} [{i['factor_ref']}] ({tag})")
+    out += ["", "Factors (kg CO2e per unit):"]
+    for f in d["factors"]:
+        read = f"; read in {f['read_in']}" if str(f.get("read_in") or "").startswith("secondary") else ""
+        year = f", {f['year']}" if f.get("year") else ""
+        r = f.get("range_kg_per_unit")
+        rr = f" (published range {r[0]:.6g} to {r[1]:.6g})" if r else ""
+        out.append(f"  [{f['ref']}] {f['factor_kg_per_unit']:.6g} per {f['unit']}{rr}: {f['source']}{year}{read}")
     out += ["", "Not counted:"] + [f"  - {x}" for x in d["not_counted"]]
     return "\n".join(out)
 

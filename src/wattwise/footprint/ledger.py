@@ -23,7 +23,7 @@ from .params import text
 TABLE = "footprint_activities"
 COLUMNS = ("id", "entry", "project", "kind", "category", "day", "quantity", "unit", "factor_kg_per_unit", "gco2e",
            "gco2e_low", "gco2e_high", "source", "year", "license", "who", "note", "details_json", "created_ts")
-_PROJECT, _WHO, _NOTE = text(200), text(100), text(500)
+_PROJECT, _WHO, _NOTE = text(200), text(100), text(1000, multiline=True)
 
 
 @dataclass(frozen=True)

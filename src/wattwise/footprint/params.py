@@ -85,14 +85,16 @@ def boolean(v: Any) -> bool:
     raise ValueError("give yes or no")
 
 
-def text(max_len: int = 300) -> Callable[[Any], str]:
+def text(max_len: int = 300, *, multiline: bool = False) -> Callable[[Any], str]:
+    allowed = {"\n", "\t"} if multiline else set()
+
     def parse(v: Any) -> str:
         s = str(v).strip()
         if not s:
             raise ValueError("is empty")
         if len(s) > max_len:
             raise ValueError(f"is longer than {max_len} characters")
-        if any(ord(c) < 32 for c in s):
+        if any(ord(c) < 32 and c not in allowed for c in s):
             raise ValueError("contains control characters")
         return s
     return parse
