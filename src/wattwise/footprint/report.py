@@ -24,16 +24,17 @@ def _share(p: float | None) -> str:
     return "–" if p is None else (f"{p:.1f} %" if p >= 0.1 else f"{p:.2g} %")
 
 
-def _range(d: dict[str, Any], lo: str = "gco2e_low", hi: str = "gco2e_high") -> str:
+def _range(d: dict[str, Any], lo: str = "gco2e_low", hi: str = "gco2e_high", *, block: bool = False) -> str:
     if d.get(lo) is None:
         return ""
-    return f" (range {escape(format_mass_g(d[lo]))} to {escape(format_mass_g(d[hi]))})"
+    text = f"range {escape(format_mass_g(d[lo]))} to {escape(format_mass_g(d[hi]))}"
+    return f'<br><span class="muted small">{text}</span>' if block else f" ({text})"
 
 
 def body(d: dict[str, Any]) -> str:
     cats = d["categories"]
     total = d["total_gco2e"]
-    out = [f'<section class="fp-head"><h1>Footprint of project <q>{escape(d["project"])}</q></h1>']
+    out = [f'<section class="fp-head"><h1>Footprint of project “{escape(d["project"])}”</h1>']
     if not cats:
         out.append('<p class="callout empty">Nothing yet: no measured runs and no recorded activities for this project. '
                    f'Record one with <code>wattwise footprint add --project {escape(d["project"])} --kind flight '
@@ -105,7 +106,7 @@ def _table(cats: list[dict[str, Any]], total: float) -> str:
                 f'<td>{escape(i["description"])}{who}{note}</td>'
                 f'<td class="num">{i["quantity"]:,.6g} {escape(i["unit"])}</td>'
                 f'<td class="num">{i["factor_kg_per_unit"]:.6g} kg/{escape(i["unit"])} {ref}</td>'
-                f'<td class="num">{escape(format_mass_g(i["gco2e"]))}{_range(i)}</td>'
+                f'<td class="num">{escape(format_mass_g(i["gco2e"]))}{_range(i, block=True)}</td>'
                 f'<td class="num">{_share(100 * i["gco2e"] / total if total > 0 else None)}</td></tr>')
     return ('<section class="fp-items"><h2>Every item</h2><div class="scroll"><table class="fp-table"><thead><tr>'
             '<th scope="col">date</th><th scope="col">kind</th><th scope="col">what</th><th scope="col" class="num">'

@@ -56,7 +56,17 @@ class Footprint:
         for i in self.items:
             m = by.setdefault(i["date"][:7], {})
             m[i["category"]] = m.get(i["category"], 0.0) + i["gco2e"]
-        return [{"month": k, "gco2e": sum(v.values()), "by_category": v} for k, v in sorted(by.items())]
+        if not by:
+            return []
+        first, last = min(by), max(by)
+        y, m = int(first[:4]), int(first[5:])
+        out = []
+        while f"{y:04d}-{m:02d}" <= last:  # every month from the first to the last, empty ones included
+            k = f"{y:04d}-{m:02d}"
+            v = by.get(k, {})
+            out.append({"month": k, "gco2e": sum(v.values()), "by_category": v})
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
 
     def factors(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every distinct factor used, numbered (``ref``), and the items with their ``factor_ref``."""
