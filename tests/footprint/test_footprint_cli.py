@@ -115,3 +115,14 @@ def test_help_lists_every_kind(wattwise_cmd):
 
     assert p.returncode == 0 and all(f"  {k:<12}" in p.stdout for k in KINDS)
     assert "--from FROM" in p.stdout and "--no-rf" in p.stdout
+
+
+def test_the_docs_csv_example_imports(wattwise_cmd, tmp_path):
+    """docs/footprint.md's CSV example is a valid import (the docs must not drift from the code)."""
+    doc = (HERE.parents[1] / "docs" / "footprint.md").read_text(encoding="utf-8")
+    block = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "survey.csv").write_text(block, encoding="utf-8")
+    p = ww(wattwise_cmd, "import", str(tmp_path / "survey.csv"), "--project", "docs", "--json", store=tmp_path / "r.db")
+    d = last_json(p)
+    assert d["imported"] == len(block.strip().splitlines()) - 1
+    assert [e["kind"] for e in d["entries"]] == ["flight", "hotel", "train", "video-call", "email"]

@@ -195,3 +195,15 @@ def test_project_names_are_checked(store):
         Ledger("", store=store)
     with pytest.raises(UsageError, match="date '2025-13-01'"):
         Ledger("p", store=store).add("email", count=1, date="2025-13-01")
+
+
+def test_a_store_without_the_ledger_table_reads_as_empty(store):
+    """Both backends: a store whose ledger table is absent (read-only, older schema) shows no activity, no error."""
+    from wattwise.footprint.ledger import has_ledger, ledger_projects
+
+    write_run(store, "r1", project="p", start=T0, hours=1.0)
+    assert has_ledger(store)
+    store._tx(lambda c: c.execute("DROP TABLE footprint_activities"))
+    assert not has_ledger(store) and ledger_projects(store) == []
+    d = Ledger("p", store=store).show().to_dict()
+    assert [c["category"] for c in d["categories"]] == ["compute-measured"]
