@@ -67,7 +67,8 @@ def _travel(rows: list[dict[str, str]]) -> list[list]:
         if l1 == "Business travel- air" and l2 == "Flights":
             rf = "rf" if col == "With RF" else "no-rf"
             add(f"flight:{HAULS[l3]}:{CLASSES[l4]}:{rf}", "flight", f"{l3}, {l4}, {col}", "passenger.km", r,
-                "includes DESNZ's 8 % uplift on great-circle distance" + ("; radiative forcing: CO2 x 1.7" if rf == "rf" else ""))
+                "includes DESNZ's 8 % uplift on great-circle distance"
+                + ("; radiative forcing: CO2 x 1.7" if rf == "rf" else ""))
         elif l1 == "Business travel- land" and l2 == "Rail":
             add(f"train:{RAIL[l3]}", "train", l3, "passenger.km", r)
         elif l1 == "Business travel- land" and l2 == "Bus":

@@ -1,7 +1,8 @@
 """The worked example of docs/footprint.md: three training runs, a conference trip for three,
 weekly calls for a year and the team's e-mail, in one project.
 
-    python tests/footprint/_example.py /tmp/example.db   # then: wattwise footprint show --project summarizer --store /tmp/example.db
+    python tests/footprint/_example.py /tmp/example.db
+    wattwise footprint show --project summarizer --store /tmp/example.db
 
 The runs are written through the store's write API as the tracker writes them (8 GPUs at
 300 W, CPU 150 W measured, RAM modelled); everything else goes through ``Ledger.add``, as

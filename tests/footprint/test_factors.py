@@ -73,7 +73,8 @@ def test_digital_factors_say_how_they_were_read(shared_data):
     for f in d.values():
         assert f.read_in.startswith("secondary") and f.source and f.year in (2020, 2021)
     on, off = d["video-call:camera-on"], d["video-call:camera-off"]
-    lo, hi = float(up["videoconf_or_streaming_obringer2021"]["value_low"]), float(up["videoconf_or_streaming_obringer2021"]["value_high"])
+    call = up["videoconf_or_streaming_obringer2021"]
+    lo, hi = float(call["value_low"]), float(call["value_high"])
     assert (on.low_kg * 1000, on.high_kg * 1000) == (lo, hi)
     assert on.low_kg < on.kg_per_unit < on.high_kg and "midpoint" in on.note
     keep = 1 + float(up["videoconf_camera_off_obringer2021"]["value"]) / 100

@@ -8,7 +8,7 @@ the dashboard's Projects page is reached from the navigation bar and from the ru
 obeys the dashboard's Content-Security-Policy (an inline style would be reported as an error).
 
 Screenshots go to the test's tmp dir; with WATTWISE_UPDATE_SCREENSHOTS=1 they are also copied
-to docs/screenshots/ (footprint-report.png, projects.png).
+to docs/screenshots/ (footprint-report.png, footprint-chart.png, projects.png).
 """
 from __future__ import annotations
 
@@ -121,6 +121,10 @@ def test_report_opens_offline_and_the_pie_matches_the_table(page, example_store,
     assert box["width"] > 200 and box["height"] > 200
     assert page.locator("section.fp-factors li").count() >= 6 and "Open Government Licence" in page.content()
     shoot(page, "footprint-report", tmp_path)
+    chart = tmp_path / "footprint-chart.png"  # the pie, its legend and the small-shares bars alone
+    page.locator("section.fp-charts").screenshot(path=str(chart))
+    if os.environ.get("WATTWISE_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(chart, SHOTS / "footprint-chart.png")
 
 
 def test_stored_markup_is_text(page, example_store, tmp_path):

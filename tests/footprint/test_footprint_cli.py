@@ -83,7 +83,8 @@ def test_import_reports_each_bad_row_and_stores_nothing(wattwise_cmd, tmp_path):
     p = ww(wattwise_cmd, "import", str(bad), store=db, check=False)
     lines = p.stderr.strip().splitlines()
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert lines[0].startswith("wattwise: line 3: unknown airport code 'XXQ'") and lines[1].startswith("wattwise: line 4: km '-1'")
+    assert lines[0].startswith("wattwise: line 3: unknown airport code 'XXQ'")
+    assert lines[1].startswith("wattwise: line 4: km '-1'")
     assert lines[-1] == f"wattwise: error: nothing imported from {bad}: 2 problems"
     assert last_json(ww(wattwise_cmd, "show", "--project", "p", "--json", store=db))["categories"] == []
     good = tmp_path / "good.csv"

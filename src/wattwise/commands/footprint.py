@@ -141,7 +141,8 @@ def _recorded(e) -> str:
 def _line(i: dict) -> str:
     from ..units import format_mass_g
 
-    rng = f" (range {format_mass_g(i['gco2e_low'])} to {format_mass_g(i['gco2e_high'])})" if i.get("gco2e_low") is not None else ""
+    rng = (f" (range {format_mass_g(i['gco2e_low'])} to {format_mass_g(i['gco2e_high'])})"
+           if i.get("gco2e_low") is not None else "")
     read = f"; read in {i['read_in']}" if str(i.get("read_in") or "").startswith("secondary") else ""
     year = f", {i['year']}" if i.get("year") else ""
     return (f"{i['description']}: {i['quantity']:,.6g} {i['unit']} x {i['factor_kg_per_unit']:.6g} kgCO2e/{i['unit']}"

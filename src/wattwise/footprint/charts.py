@@ -69,7 +69,8 @@ def bars(rows: list[dict], *, width: int = 640, value_label=None, label: str = "
         w = max(1.0, bar_w * r["gco2e"] / top)
         out.append(f'<text x="{text_w - 6}" y="{y + h * 0.7:.1f}" text-anchor="end" font-size="12">{escape(r["label"])}</text>'
                    f'<rect x="{text_w}" y="{y}" width="{_fmt(w)}" height="{h}" fill="{color(r["category"])}" '
-                   f'data-category="{escape(r["category"])}"><title>{escape(r["label"])}: {escape(value_label(r))}</title></rect>'
+                   f'data-category="{escape(r["category"])}">'
+                   f'<title>{escape(r["label"])}: {escape(value_label(r))}</title></rect>'
                    f'<text x="{text_w + w + 6:.1f}" y="{y + h * 0.7:.1f}" font-size="12">{escape(value_label(r))}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -130,5 +130,6 @@ def hotel(country: str) -> Factor:
                          f"--kind other --gco2e G --source TEXT, or choose a comparable country")
     shown = {n: n.title() if n not in ("uk", "usa") else n.upper() for n in names if len(n) > 3}
     close = difflib.get_close_matches(text.lower(), list(shown), n=3, cutoff=0.6)
-    hint = f"did you mean {', '.join(shown[c] for c in close)}?" if close else "give an ISO country code (e.g. DE) or a name (e.g. Germany)"
+    hint = (f"did you mean {', '.join(shown[c] for c in close)}?" if close
+            else "give an ISO country code (e.g. DE) or a name (e.g. Germany)")
     raise UsageError(f"unknown country '{text}'; {hint}")

@@ -200,7 +200,7 @@ class Ledger:
             else:
                 from ..store import open_store
 
-                self._store = open_store(None if arg is None else os.fspath(arg) if not isinstance(arg, str) else arg)
+                self._store = open_store(arg)
         return self._store
 
     def add(self, kind: str, *, date: Any = None, who: str | None = None, note: str | None = None, **params: Any) -> Entry:

@@ -70,12 +70,17 @@ def _charts(cats: list[dict[str, Any]]) -> str:
         for c in cats)
     small = [c for c in cats if c["share_pct"] is not None and c["share_pct"] < charts.SMALL_SHARE_PCT and c["gco2e"] > 0]
     small_fig = (f'<figure class="fp-small"><figcaption>Small shares (below {charts.SMALL_SHARE_PCT:g} % of the total), '
-                 f'scaled to the largest of them</figcaption>{charts.bars(small, label="categories with small shares")}'
+                 f'scaled to the largest of them</figcaption>'
+                 f'{charts.bars(small, label="categories with small shares", value_label=_small_label)}'
                  "</figure>") if small else ""
     return ('<section class="fp-charts"><h2>Where it comes from</h2><div class="fp-row">'
             f'<figure class="fp-pie-box">{charts.pie(cats)}</figure>'
             f'<table class="fp-legend"><thead><tr><th scope="col">category</th><th scope="col" class="num">CO2e</th>'
             f'<th scope="col" class="num">share</th></tr></thead><tbody>{legend}</tbody></table></div>{small_fig}</section>')
+
+
+def _small_label(r: dict[str, Any]) -> str:
+    return f"{r['share_pct']:.2f} % ({format_mass_g(r['gco2e'])})"
 
 
 def _compute_split(d: dict[str, Any]) -> str:

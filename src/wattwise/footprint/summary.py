@@ -174,6 +174,7 @@ def _run_item(r: dict[str, Any], res: dict[str, Any]) -> dict[str, Any]:
             "read_in": "measured", "factor_key": f"run-intensity:{inten.get('zone')}:{inten.get('source')}",
             "factor_note": None, "who": None, "note": None,
             "basis": "partial" if why else "measured",
-            "description": f"run {r['run_id']}{name}, {r['status']}: {kwh:,.4g} kWh facility energy (PUE {res.get('pue') or 1:g})"
+            "description": f"run {r['run_id']}{name}, {r['status']}: {kwh:,.4g} kWh facility energy "
+                           f"(PUE {res.get('pue') or 1:g})"
                            + (f"; {'; '.join(why)}" if why else ""),
             "details": {"status": r["status"], "methods": sorted({c.get("method") for c in comps})}}
