@@ -232,8 +232,9 @@ def device_factor(name: str) -> tuple[F.Factor, str]:
 
 def _intensity_factor(inten) -> F.Factor:
     where = inten.name or inten.zone
+    basis = getattr(inten, "basis", None) or inten.extra.get("basis")  # lifecycle | direct, where known
     return F.Factor(f"electricity:{inten.zone}", inten.g_per_kwh / 1000.0, "kWh",
-                    f"{inten.source} ({where}, {inten.signal} {inten.extra.get('basis', 'lifecycle')} intensity)",
+                    f"{inten.source} ({where}, {inten.signal}{' ' + basis if basis else ''} intensity)",
                     inten.year, inten.license or "", note=inten.note or "")
 
 
