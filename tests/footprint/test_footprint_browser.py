@@ -117,6 +117,9 @@ def test_report_opens_offline_and_the_pie_matches_the_table(page, example_store,
         assert sweeps[cat] == pytest.approx(pct * 3.6, abs=0.4), (cat, sweeps[cat], pct)
     small = page.evaluate("() => Array.from(document.querySelectorAll('svg.fp-bars rect')).map(r => r.dataset.category)")
     assert set(small[:3]) == {c for c, p in shares.items() if p < 5}
+    overflow = page.evaluate("() => { const s = document.querySelector('section.fp-items .scroll');"
+                             " return s.scrollWidth - s.clientWidth; }")
+    assert overflow <= 0, f"the items table is {overflow} px wider than the page at 1280 px"
     box = page.locator("svg.fp-pie").bounding_box()
     assert box["width"] > 200 and box["height"] > 200
     assert page.locator("section.fp-factors li").count() >= 6 and "Open Government Licence" in page.content()
