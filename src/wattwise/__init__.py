@@ -23,6 +23,7 @@ _LAZY = {
     "simulate": ("wattwise.schedule", "simulate"),
     "CarbonGate": ("wattwise.schedule.gate", "CarbonGate"),
     "intensity": ("wattwise.intensity", None),  # the package itself: callable, wattwise.intensity("FR")
+    "footprint": ("wattwise.footprint", None),  # wattwise.footprint.Ledger(project, store=None)
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -67,6 +67,32 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         )""",
         "CREATE INDEX samples_run_t ON samples(run_id, t)",
     ]),
+    (4, "footprint ledger", [
+        # One row per line of a project's footprint (wattwise.footprint): the factor, its source and
+        # year are stored as used, so a later factor table never changes what was recorded.
+        """CREATE TABLE footprint_activities (
+            id TEXT PRIMARY KEY,
+            entry TEXT NOT NULL,
+            project TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            category TEXT NOT NULL,
+            day TEXT NOT NULL,
+            quantity DOUBLE PRECISION NOT NULL,
+            unit TEXT NOT NULL,
+            factor_kg_per_unit DOUBLE PRECISION NOT NULL,
+            gco2e DOUBLE PRECISION NOT NULL,
+            gco2e_low DOUBLE PRECISION,
+            gco2e_high DOUBLE PRECISION,
+            source TEXT NOT NULL,
+            year INTEGER,
+            license TEXT,
+            who TEXT,
+            note TEXT,
+            details_json TEXT,
+            created_ts DOUBLE PRECISION NOT NULL
+        )""",
+        "CREATE INDEX footprint_project ON footprint_activities(project, day)",
+    ]),
 ]
 
 LATEST = MIGRATIONS[-1][0]

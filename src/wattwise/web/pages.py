@@ -37,6 +37,8 @@ def _importable(name: str) -> bool:
 PAGES: tuple[Page, ...] = (
     Page("runs", "Runs", "/", "every measured run, newest first"),
     Page("compare", "Compare", "/compare", "two or more runs side by side"),
+    Page("projects", "Projects", "/projects", "each project's whole footprint: runs plus travel, calls and e-mail",
+         capability="wattwise.footprint", module="wattwise.web.projects_page"),
     Page("calculator", "Calculator", "/calculator", "estimate a job before running it",
          capability="wattwise.estimate", module="wattwise.web.calculator"),
     Page("schedule", "Schedule", "/schedule", "find the cleanest time to run",
