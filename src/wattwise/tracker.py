@@ -132,7 +132,7 @@ class Tracker:
     def prepare(self) -> "Tracker":
         """Resolve settings, open sensors and the store; measuring begins with start()/attach()."""
         kw = self._kw
-        from .distributed import rank_info
+        from .distributed import job_info, rank_info
         from .intensity import resolve_intensity
         from .procs import ProcessTree
 
@@ -144,6 +144,7 @@ class Tracker:
         self.account = kw["account"] or self._default_account()
 
         self.rank = rank_info()
+        self.job = job_info()
         scope = self.scope
         defer = False
         if self.rank is not None:
@@ -243,7 +244,10 @@ class Tracker:
                 pid=os.getpid(), version=_version(),  # the measuring process: its death marks the run interrupted
                 meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval,
                       "components": [{"name": x.component, "method": x.method, "source": x.source} for x in self.sensors],
-                      "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source})
+                      "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source,
+                      "job": self.job.to_dict() if self.job else None})
+            if self.job is not None:
+                self.store.set_job(self.run_id, self.job.job_id, self.job.array_task)
         except WattwiseError as e:
             if self.strict:
                 raise
@@ -451,6 +455,8 @@ class Tracker:
         extra: dict[str, Any] = {"interval_s": self.interval, "samples": meter.ticks, "wattwise_version": _version()}
         if self.rank:
             extra["rank"] = self.rank.to_dict()
+        if getattr(self, "job", None) is not None:
+            extra["job"] = self.job.to_dict()
         if getattr(self, "_exception", None):
             extra["exception"] = self._exception
         if self._kw.get("extra"):

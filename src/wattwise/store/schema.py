@@ -9,6 +9,8 @@ applied migration's meaning; append a new one.
 """
 from __future__ import annotations
 
+JOB_MIGRATION = "job columns: scheduler job id and array task (runs list --job)"
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "runs, components, windows, samples", [
         """CREATE TABLE runs (
@@ -66,6 +68,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             power_w DOUBLE PRECISION
         )""",
         "CREATE INDEX samples_run_t ON samples(run_id, t)",
+    ]),
+    (6, JOB_MIGRATION, [
+        "ALTER TABLE runs ADD COLUMN job_id TEXT",
+        "ALTER TABLE runs ADD COLUMN job_task TEXT",
+        "CREATE INDEX runs_job ON runs(job_id, job_task)",
     ]),
 ]
 
