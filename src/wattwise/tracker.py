@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable
 
 from .errors import StrictModeError, UsageError, WattwiseError
@@ -25,6 +26,7 @@ NOT_COUNTED = (
     "facility overhead beyond the PUE factor",
 )
 MIN_INTERVAL, MAX_INTERVAL = 0.1, 3600.0
+LIVE: "weakref.WeakSet[Tracker]" = weakref.WeakSet()  # measuring now, in this process (wattwise.prometheus exports them)
 
 
 def new_run_id() -> str:
@@ -198,6 +200,7 @@ class Tracker:
         self.meter.start()
         self.start_ts = self.meter.started_at
         self._started = True
+        LIVE.add(self)
         if kw["install_handlers"]:
             self._install_handlers()
 
@@ -344,6 +347,7 @@ class Tracker:
             if self._result is not None:
                 return self._result
             self.meter.stop()
+            LIVE.discard(self)
             self._restore_handlers()
             m = self._measurement(exit_code=exit_code, status=status, final=True)
             if self.store is not None:
