@@ -250,7 +250,7 @@ class Tracker:
                       "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source,
                       "job": self.job.to_dict() if self.job else None})
             if self.job is not None:
-                self.store.set_job(self.run_id, self.job.job_id, self.job.array_task)
+                self._file_under_job()
         except WattwiseError as e:
             if self.strict:
                 raise
@@ -261,6 +261,13 @@ class Tracker:
                 raise StrictModeError(f"could not store the run: {e}") from e
             self.warnings.append(f"run not stored: {e}")
             self.store = None
+
+    def _file_under_job(self) -> None:
+        """`runs list --job` finds the run by this; failing here must not cost the run itself."""
+        try:
+            self.store.set_job(self.run_id, self.job.job_id, self.job.array_task)
+        except Exception as e:  # noqa: BLE001
+            self.warnings.append(f"run not filed under {self.job.scheduler} job {self.job.label}: {e}")
 
     def _install_handlers(self) -> None:
         atexit.register(self._atexit)

@@ -111,8 +111,11 @@ class LightningHooks(SessionResults):
 
 def _logger_context(report_to: list, trainer) -> tuple[dict[str, Any], set[int]]:
     """Where each ``report_to`` tracker should write: the matching Lightning logger's run, if any."""
+    if not report_to:
+        return {}, set()
     names = {x.strip().lower() for x in report_to if isinstance(x, str)}
-    ctx: dict[str, Any] = {"log_dir": getattr(trainer, "log_dir", None) or getattr(trainer, "default_root_dir", None)}
+    # Not trainer.log_dir: it broadcasts from rank 0, a collective the other ranks never join here (DDP deadlock).
+    ctx: dict[str, Any] = {"log_dir": getattr(trainer, "default_root_dir", None)}
     covered: set[int] = set()
     for lg in list(getattr(trainer, "loggers", None) or []):
         kind = type(lg).__name__
