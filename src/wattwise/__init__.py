@@ -29,6 +29,13 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext wattwise``: adds the ``%%wattwise`` cell magic (wattwise.integrations.notebook)."""
+    from .integrations.notebook import load_ipython_extension as load
+
+    load(ipython)
+
+
 def __getattr__(name: str):
     try:
         mod, attr = _LAZY[name]

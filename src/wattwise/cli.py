@@ -12,7 +12,7 @@ import importlib
 import json
 import sys
 
-COMMANDS = ["run", "runs", "estimate", "schedule", "simulate", "intensity", "regions", "doctor", "dashboard", "footprint"]
+COMMANDS = ["run", "runs", "estimate", "schedule", "simulate", "intensity", "regions", "doctor", "dashboard", "footprint", "exporter"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -249,5 +249,11 @@ class Measurement:
             extra={k: v for k, v in d.items() if k not in core},
         )
 
+    def _repr_html_(self) -> str:
+        """A compact table in Jupyter (see wattwise.integrations.notebook)."""
+        from .integrations.notebook import result_html
+
+        return result_html(self)
+
 
 __all__ = ["Component", "Intensity", "WindowResult", "Measurement", "METHODS", "asdict"]

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable
 
 from .errors import StrictModeError, UsageError, WattwiseError
@@ -25,6 +26,7 @@ NOT_COUNTED = (
     "facility overhead beyond the PUE factor",
 )
 MIN_INTERVAL, MAX_INTERVAL = 0.1, 3600.0
+LIVE: "weakref.WeakSet[Tracker]" = weakref.WeakSet()  # measuring now, in this process (wattwise.prometheus exports them)
 
 
 def new_run_id() -> str:
@@ -132,7 +134,7 @@ class Tracker:
     def prepare(self) -> "Tracker":
         """Resolve settings, open sensors and the store; measuring begins with start()/attach()."""
         kw = self._kw
-        from .distributed import rank_info
+        from .distributed import job_info, rank_info
         from .intensity import resolve_intensity
         from .procs import ProcessTree
 
@@ -146,6 +148,7 @@ class Tracker:
         self.intensity = getattr(self.account, "intensity", self.intensity)  # on the live source's basis, if one
 
         self.rank = rank_info()
+        self.job = job_info()
         scope = self.scope
         defer = False
         if self.rank is not None:
@@ -199,6 +202,7 @@ class Tracker:
         self.meter.start()
         self.start_ts = self.meter.started_at
         self._started = True
+        LIVE.add(self)
         if kw["install_handlers"]:
             self._install_handlers()
 
@@ -245,7 +249,10 @@ class Tracker:
                 pid=os.getpid(), version=_version(),  # the measuring process: its death marks the run interrupted
                 meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval,
                       "components": [{"name": x.component, "method": x.method, "source": x.source} for x in self.sensors],
-                      "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source})
+                      "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source,
+                      "job": self.job.to_dict() if self.job else None})
+            if self.job is not None:
+                self._file_under_job()
         except WattwiseError as e:
             if self.strict:
                 raise
@@ -256,6 +263,13 @@ class Tracker:
                 raise StrictModeError(f"could not store the run: {e}") from e
             self.warnings.append(f"run not stored: {e}")
             self.store = None
+
+    def _file_under_job(self) -> None:
+        """`runs list --job` finds the run by this; failing here must not cost the run itself."""
+        try:
+            self.store.set_job(self.run_id, self.job.job_id, self.job.array_task)
+        except Exception as e:  # noqa: BLE001
+            self.warnings.append(f"run not filed under {self.job.scheduler} job {self.job.label}: {e}")
 
     def _install_handlers(self) -> None:
         atexit.register(self._atexit)
@@ -342,6 +356,7 @@ class Tracker:
             if self._result is not None:
                 return self._result
             self.meter.stop()
+            LIVE.discard(self)
             self._restore_handlers()
             m = self._measurement(exit_code=exit_code, status=status, final=True)
             if self.store is not None:
@@ -453,6 +468,8 @@ class Tracker:
         extra: dict[str, Any] = {"interval_s": self.interval, "samples": meter.ticks, "wattwise_version": _version()}
         if self.rank:
             extra["rank"] = self.rank.to_dict()
+        if getattr(self, "job", None) is not None:
+            extra["job"] = self.job.to_dict()
         if getattr(self, "_exception", None):
             extra["exception"] = self._exception
         if self._kw.get("extra"):

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-INSTALL = "pip install torch==2.13.0 transformers accelerate lightning"
+INSTALL = ("pip install torch==2.13.0 transformers accelerate lightning mlflow-skinny wandb tensorboard keras; "
+           "the tested versions are pinned in .ci/run")
 
 
 def _have(mod: str) -> bool:

@@ -68,6 +68,8 @@ def register(sub) -> None:
     job.add_argument("--hours", metavar="H", help="wall-clock hours of computing (72, 72h, 3d)")
     job.add_argument("--utilization", metavar="U", help="fraction of TDP drawn on average, (0, 1] or a percentage (default 1)")
     job.add_argument("--like", metavar="RUN_ID", help="use the mean power measured in a tracked run instead of TDP")
+    job.add_argument("--from-sacct", metavar="FILE", help="estimate finished Slurm jobs from `sacct --parsable2` output "
+                     "(ElapsedRaw, AllocTRES, NodeList; '-' for stdin); --gpu/--cpu name models sacct does not give")
     add_store(job)
     where = p.add_argument_group("where")
     g = where.add_mutually_exclusive_group()
@@ -92,6 +94,8 @@ def main(args) -> int:
     from ..errors import UsageError
     from ..estimate import estimate
 
+    if getattr(args, "from_sacct", None):
+        return _from_sacct(args)
     devices, instance = [], None
     from ..estimate import parse_spec
 
@@ -122,6 +126,33 @@ def main(args) -> int:
         emit_json(est.to_dict())
     else:
         sys.stdout.write(format_estimate(est) + "\n")
+    return 0
+
+
+def _from_sacct(args) -> int:
+    """``--from-sacct FILE``: one estimate per finished job and their total (wattwise.integrations.sacct)."""
+    from ..errors import UsageError
+    from ..integrations import sacct
+
+    models = {}
+    for e in args.entries:
+        if e["kind"] not in ("gpu", "cpu") or e["kind"] in models:
+            raise UsageError("with --from-sacct give at most one --gpu MODEL and one --cpu MODEL (counts come from AllocTRES)")
+        models[e["kind"]] = (e["spec"].split(":")[0], e["power_w"])
+    if args.hours or args.like or args.ram_gb:
+        raise UsageError("--from-sacct takes hours, memory and counts from sacct; drop --hours/--ram-gb/--like")
+    jobs, skipped = sacct.parse_sacct(sacct.read(args.from_sacct), args.from_sacct)
+    if not jobs:
+        raise UsageError(f"no finished job in {args.from_sacct} ({len(skipped)} skipped); check sacct's --starttime/--state")
+    pairs = sacct.estimate_jobs(jobs, gpu=models.get("gpu"), cpu=models.get("cpu"), region=args.region,
+                                intensity=args.intensity, pue=args.pue, utilization=args.utilization, catalogue=args.catalogue)
+    d = sacct.report(pairs, skipped, args.from_sacct)
+    if args.json:
+        from ..cli import emit_json
+
+        emit_json(d)
+    else:
+        sys.stdout.write(sacct.format_report(d) + "\n")
     return 0
 
 

@@ -26,6 +26,8 @@ def register(sub) -> None:
     lp.add_argument("--search", help="text to look for in id, project, name, command, region")
     lp.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50; 0 = all)")
     lp.add_argument("--sort", default="start", choices=["start", "duration", "energy", "emissions", "project", "region"])
+    lp.add_argument("--job", metavar="ID", help="the runs of one Slurm/torchrun job (1234, or 1234_5 for an array task) "
+                    "and the job's total over its nodes")
     add_store(lp)
     add_json(lp)
     lp.set_defaults(func=cmd_list)
@@ -91,6 +93,8 @@ def cmd_list(args) -> int:
     from ..units import J_PER_KWH, iso
 
     store = _open(args)
+    if getattr(args, "job", None):
+        return _list_job(store, args)
     rows = store.list_runs(project=args.project, search=args.search, order=args.sort, limit=args.limit or None)
     if args.json:
         from ..cli import emit_json
@@ -114,6 +118,48 @@ def cmd_list(args) -> int:
     total = store.count_runs(project=args.project, search=args.search)
     if total > len(rows):
         sys.stderr.write(f"({len(rows)} of {total} runs shown; --limit 0 for all)\n")
+    return 0
+
+
+def _job_json_row(r: dict) -> dict:
+    """A ``runs list --json`` row (the same fields as cmd_list's) plus where and under which job it ran."""
+    from ..units import J_PER_KWH, iso
+
+    d = {"run_id": r["run_id"], "project": r.get("project"), "name": r.get("name"), "command": r.get("command"),
+         "status": r["status"], "start": iso(r["start_ts"]), "end": iso(r.get("end_ts")), "duration_s": r.get("duration_s"),
+         "energy_kwh": None if r.get("energy_j") is None else r["energy_j"] / J_PER_KWH,
+         "emissions_gco2e": r.get("emissions_g"), "region": r.get("region"), "scope": r.get("scope"),
+         "exit_code": r.get("exit_code"), "methods": (r.get("methods") or "").split(",") if r.get("methods") else []}
+    d.update(host=r.get("host"), job_id=r.get("job_id"), array_task=r.get("job_task"))
+    return d
+
+
+def _list_job(store, args) -> int:
+    """``runs list --job ID``: the job's runs (every node, every array task unless one is named) and its total."""
+    from ..integrations.slurm import format_total, job_total, parse_job
+
+    job, task = parse_job(args.job)
+    rows = store.job_runs(job, task)
+    total = job_total(job, rows, task)
+    if args.json:
+        from ..cli import emit_json
+
+        emit_json({"runs": [_job_json_row(r) for r in rows], "job": total, "store": store.url})
+        return 0
+    if not rows:
+        sys.stderr.write(f"no runs of job {args.job} in {store.url}; runs started inside a Slurm or torchrun job are "
+                         f"filed under its id\n")
+        return 0
+    head = ["run id", "project", "start (UTC)", "duration", "energy", "emissions", "region", "method", "status", "host"]
+    table = [head] + [_fmt_row(r) + [r.get("host") or "-"] for r in rows]
+    widths = [max(len(x[i]) for x in table) for i in range(len(head))]
+    for row in table:
+        sys.stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    sys.stdout.write(format_total(total) + "\n")
+    for x in total["excluded"]:
+        sys.stderr.write(f"wattwise: not counted: {x['run_id']} ({x['host']}): {x['reason']}\n")
+    for w in total["warnings"]:
+        sys.stderr.write(f"wattwise: warning: {w}\n")
     return 0
 
 

@@ -76,8 +76,12 @@ def _finite_positive(x: Any) -> float | None:
 
 class FitSession:
     def __init__(self, framework: str, *, strict: bool = False, verbose: bool = True,
-                 training_type: str | None = None, tracker_kwargs: dict[str, Any] | None = None):
+                 training_type: str | None = None, tracker_kwargs: dict[str, Any] | None = None, report_to: Any = None):
+        from ._report import check_report_to
+
         self.framework = framework
+        self.report_to = check_report_to(report_to)
+        self.reporters: list = []
         self.strict = strict
         self.verbose = verbose
         self.training_type = training_type
@@ -118,8 +122,13 @@ class FitSession:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def begin(self, *, measure: bool, report: bool, project: str | None, name: str | None = None,
-              total_steps: Any = None, total_epochs: Any = None, training_type: str | None = None) -> bool:
-        """Start measuring (on the measuring process only). Returns True when a tracker runs."""
+              total_steps: Any = None, total_epochs: Any = None, training_type: str | None = None,
+              report_context: dict[str, Any] | None = None) -> bool:
+        """Start measuring (on the measuring process only). Returns True when a tracker runs.
+
+        ``report_context`` tells ``report_to`` trackers where the framework logs (``log_dir``,
+        ``mlflow_run_id``, ``wandb_run``, ...): see ``_report.make_reporter``.
+        """
         self._reset()
         self._began = True
         self.measure, self.report = bool(measure), bool(report)
@@ -130,7 +139,34 @@ class FitSession:
         if not ok:
             self.disabled = True
             self.tracker = None
+        elif self.report:
+            self._open_reporters(dict(report_context or {}, project=project, name=name))
         return bool(ok)
+
+    def _open_reporters(self, context: dict[str, Any]) -> None:
+        from ._report import make_reporter
+
+        self.reporters = []
+        for spec in self.report_to:
+            r = self.safe(f"opening report_to={spec!r}", make_reporter, spec, **context)
+            if r is not None:
+                self.reporters.append(r)
+
+    def _send(self, metrics: dict[str, float], step: Any) -> None:
+        for r in self.reporters:
+            self.safe(f"logging energy to {type(r).__name__}", r.log_metrics, metrics,
+                      None if step is None else int(step))
+
+    def _close_reporters(self, m, step: Any) -> None:
+        from ._report import component_metrics, provenance
+
+        reporters, self.reporters = self.reporters, []
+        for r in reporters:
+            name = type(r).__name__
+            self.safe(f"logging provenance to {name}", r.log_tags, provenance(m))
+            self.safe(f"logging totals to {name}", r.log_metrics, {**self.final_metrics, **component_metrics(m)},
+                      None if step is None else int(step))
+            self.safe(f"closing {name}", r.close)
 
     def _start(self, project, name, total_steps, total_epochs) -> bool:
         from ..tracker import Tracker
@@ -203,6 +239,7 @@ class FitSession:
                               "wattwise_epoch_duration_s": res.duration_s})
         self._progress(step, epoch=True)
         out.update(self._so_far())
+        self._send(out, step)
         return out
 
     def progress(self, step: Any) -> None:
@@ -239,10 +276,16 @@ class FitSession:
             d["wattwise_projected_emissions_gco2e"] = p.projected_emissions_g
         return _clean(d)
 
-    def finish(self, exit_code: int | None = 0, status: str = "finished") -> dict[str, float]:
-        """Stop the tracker (idempotent); the run's final metrics (empty where nothing ran)."""
+    def finish(self, exit_code: int | None = 0, status: str = "finished", step: Any = None) -> dict[str, float]:
+        """Stop the tracker (idempotent); the run's final metrics (empty where nothing ran).
+
+        ``report_to`` trackers get the totals, per-component energy and power, and the
+        provenance at ``step`` (the last training step), then are closed.
+        """
         if self.active:
             self.safe("stopping the tracker", self._finish, exit_code, status)
+            if self.result is not None and self.reporters:
+                self._close_reporters(self.result, step)
         return dict(self.final_metrics)
 
     def _finish(self, exit_code, status) -> None:
@@ -255,13 +298,9 @@ class FitSession:
             pass
         m = self.tracker.stop(exit_code=exit_code, status=status)
         self.result = m
-        self.final_metrics = _clean({
-            "wattwise_energy_kwh": m.energy_kwh,
-            "wattwise_facility_energy_kwh": m.facility_energy_kwh,
-            "wattwise_emissions_gco2e": m.emissions_g,
-            "wattwise_duration_s": m.duration_s,
-            "wattwise_intensity_g_per_kwh": m.intensity.g_per_kwh,
-        })
+        from ._report import final_metrics
+
+        self.final_metrics = final_metrics(m)
         if self.verbose and self.report:
             sys.stderr.write(self.summary() + "\n")
             sys.stderr.flush()
@@ -327,8 +366,9 @@ class FitSession:
 
 
 def _clean(d: dict[str, Any]) -> dict[str, float]:
-    """Drop unknown values (never report an unknown as 0) and make every value a plain float."""
-    return {k: float(v) for k, v in d.items() if v is not None and v == v}
+    from ._report import clean
+
+    return clean(d)
 
 
 class SessionResults:

@@ -52,6 +52,11 @@ class WattwiseCallback(SessionResults, TrainerCallback):
       fine-tuning when the model was loaded with ``from_pretrained`` (it has a ``name_or_path``).
     - ``model_card``: write ``co2_eq_emissions`` into ``output_dir/README.md`` at the end.
     - ``verbose``: print a one-line summary to stderr at the end.
+    - ``report_to``: ``"mlflow"``, ``"wandb"``, ``"tensorboard"`` (or a list, or reporter objects):
+      each epoch's energy at ``global_step`` and, at the end, totals, per-component power and
+      provenance go straight to those trackers, into the run the Trainer's own integration opened
+      (the active MLflow run, ``wandb.run``; TensorBoard: ``$TENSORBOARD_LOGGING_DIR`` or
+      ``output_dir/runs``), next to the loss.
 
     Any wattwise problem becomes a ``WattwiseWarning`` and training goes on (``strict=True``
     raises instead). Local rank 0 of each node measures its node; global rank 0 reports.
@@ -59,13 +64,13 @@ class WattwiseCallback(SessionResults, TrainerCallback):
 
     def __init__(self, project: str | None = None, region: str | None = None, interval: float = 5.0,
                  scope: str = "process", store: Any = None, strict: bool = False, *, training_type: str | None = None,
-                 model_card: bool = True, verbose: bool = True, **tracker_kwargs: Any):
+                 model_card: bool = True, verbose: bool = True, report_to: Any = None, **tracker_kwargs: Any):
         kw = dict(project=project, region=region, interval=interval, scope=scope, store=store, strict=strict, **tracker_kwargs)
         check_settings(region, training_type, kw)
         self.model_card = model_card
         self.output_dir: str | None = None
         self.session = FitSession("transformers", strict=strict, verbose=verbose, training_type=training_type,
-                                  tracker_kwargs=kw)
+                                  tracker_kwargs=kw, report_to=report_to)
 
     # -- what users read afterwards ------------------------------------------------------------
     def update_model_card(self, path: str | Path | None = None, training_type: str | None = None) -> Path:
@@ -89,7 +94,8 @@ class WattwiseCallback(SessionResults, TrainerCallback):
         s.begin(measure=_is_local_zero(args, state), report=bool(getattr(state, "is_world_process_zero", True)),
                 project=project, name=getattr(args, "run_name", None) or None,
                 total_steps=getattr(state, "max_steps", None), total_epochs=getattr(args, "num_train_epochs", None),
-                training_type=_training_type(model))
+                training_type=_training_type(model),
+                report_context={"log_dir": _tensorboard_dir(args)})
 
     @guarded
     def on_epoch_begin(self, args, state, control, **kwargs):
@@ -114,7 +120,7 @@ class WattwiseCallback(SessionResults, TrainerCallback):
             return
         if FINAL_LOG_KEY in logs:
             s.progress(state.global_step)
-            m = s.finish()
+            m = s.finish(step=state.global_step)
         else:
             s.progress(state.global_step)
             m = s.so_far()
@@ -125,7 +131,7 @@ class WattwiseCallback(SessionResults, TrainerCallback):
     def on_train_end(self, args, state, control, **kwargs):
         s = self.session
         if s.active:  # the Trainer's final log never came (an older or customised Trainer)
-            m = s.finish()
+            m = s.finish(step=state.global_step)
             if m and s.report:
                 state.log_history.append({**m, "step": state.global_step})
         if s.result is not None and s.report and self.model_card and self.output_dir and getattr(args, "should_save", True):
@@ -141,6 +147,15 @@ def _add_to_logs(state, logs: dict, metrics: dict[str, float]) -> None:
     logs.update(metrics)
     if same:
         entry.update(metrics)
+
+
+def _tensorboard_dir(args) -> str | None:
+    """Where the Trainer's TensorBoard integration writes: $TENSORBOARD_LOGGING_DIR, else ``output_dir/runs``."""
+    import os
+
+    d = os.environ.get("TENSORBOARD_LOGGING_DIR") or getattr(args, "logging_dir", None)
+    out = getattr(args, "output_dir", None)
+    return os.path.expanduser(d) if d else (str(Path(out) / "runs") if out else None)
 
 
 def _is_local_zero(args, state) -> bool:

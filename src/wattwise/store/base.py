@@ -229,6 +229,30 @@ class BaseStore:
             f" WHERE run_id=? GROUP BY {self._bucket}, component ORDER BY t, {self._order_text('component')}",
             (run_id, span["a"], width))
 
+    # -- scheduler jobs (Slurm, torchrun): see wattwise.integrations.slurm ---------------------
+    def set_job(self, run_id: str, job_id: str, task: str | None = None) -> None:
+        """File a run under its scheduler job (and array task), for ``runs list --job``."""
+        self._tx(lambda c: c.execute("UPDATE runs SET job_id=?, job_task=? WHERE run_id=?", (job_id, task, run_id)))
+
+    def job_runs(self, job_id: str, task: str | None = None) -> list[dict]:
+        """The runs of one job (every array task unless ``task``), oldest first, as list_runs rows plus job columns."""
+        from .schema import JOB_MIGRATION, MIGRATIONS
+
+        v = next(v for v, name, _ in MIGRATIONS if name == JOB_MIGRATION)
+        if not self._q("SELECT version FROM schema_migrations WHERE version=?", (v,)):
+            return []  # a store no wattwise with job columns has written to (opened read-only): no job runs
+        sql = ("SELECT run_id, project, name, command, status, start_ts, end_ts, duration_s, exit_code, host, pid, scope,"
+               " region, pue, energy_j, facility_energy_j, emissions_g, intensity_g_per_kwh, methods, job_id, job_task,"
+               " meta_json FROM runs WHERE job_id = ?")
+        params: list = [job_id]
+        if task is not None:
+            sql += " AND job_task = ?"
+            params.append(task)
+        rows = self._q(sql + f" ORDER BY {self._order_by('start_ts', False)}", params)
+        for r in rows:
+            _mark_interrupted(r)
+        return rows
+
 
 def _pid_alive(pid: int | None) -> bool:
     if not pid:

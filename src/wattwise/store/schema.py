@@ -9,6 +9,8 @@ applied migration's meaning; append a new one.
 """
 from __future__ import annotations
 
+JOB_MIGRATION = "job columns: scheduler job id and array task (runs list --job)"
+
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "runs, components, windows, samples", [
         """CREATE TABLE runs (
@@ -92,6 +94,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             created_ts DOUBLE PRECISION NOT NULL
         )""",
         "CREATE INDEX footprint_project ON footprint_activities(project, day)",
+    ]),
+    (6, JOB_MIGRATION, [
+        "ALTER TABLE runs ADD COLUMN job_id TEXT",
+        "ALTER TABLE runs ADD COLUMN job_task TEXT",
+        "CREATE INDEX runs_job ON runs(job_id, job_task)",
     ]),
 ]
 
