@@ -1,6 +1,6 @@
 """wattwise: measure, convert, estimate and reduce the carbon footprint of ML runs.
 
-Public API (stable, see DESIGN.md): ``Tracker``, ``track``, ``estimate``, ``schedule``.
+Public API (stable, see DESIGN.md): ``Tracker``, ``track``, ``estimate``, ``schedule``, ``evaluate``, ``pareto``.
 Import is kept light: submodules load on first use.
 """
 from __future__ import annotations
@@ -23,6 +23,8 @@ _LAZY = {
     "simulate": ("wattwise.schedule", "simulate"),
     "CarbonGate": ("wattwise.schedule.gate", "CarbonGate"),
     "intensity": ("wattwise.intensity", None),  # the package itself: callable, wattwise.intensity("FR")
+    "evaluate": ("wattwise.evaluate", None),  # the package itself: callable, wattwise.evaluate(predict, X, y)
+    "pareto": ("wattwise.evaluate.front", "pareto"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,0 +1,215 @@
+"""``evaluate``: score a model overall and per subset while a tracked run measures its inference.
+
+The run is an ordinary wattwise run (stored like any other, ``command`` starting with
+``wattwise evaluate``) with an ``idle`` window and one window per repeat; the evaluation's
+dict is kept in the run's result under ``evaluation``, so ``wattwise evaluate compare RUN_ID``
+reads it back. Predictions come from the first repeat; warm-up batches run before any window.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import time
+from typing import Any
+
+from ..errors import UsageError
+from ._np import np
+from .adapters import as_predictor
+from .energy import IDLE_WINDOW, figures, repeat_window
+from .grouping import normalise_groups, score
+from .intervals import RESAMPLES, describe
+from .metrics import get_metric
+from .result import Evaluation
+
+SCHEMA = "wattwise-evaluation/1"
+
+
+def evaluate(predict: Any, X: Any, y: Any, *, groups: Any = None, metric: Any = "accuracy", batch_size: int | None = None,
+             repeats: int = 1, warmup: int = 1, region: str | None = None, name: str | None = None, store: Any = None,
+             project: str | None = None, task: str | None = None, idle_s: float = 1.0, resamples: int = RESAMPLES,
+             seed: int = 0, interval: float = 1.0, dataset: str | None = None, command: str | None = None,
+             **track: Any) -> Evaluation:
+    """Evaluate ``predict`` (a callable over a batch, a scikit-learn estimator, a torch module or an HF
+    pipeline) on X, y: the metric overall and per group with 95 % intervals, latency per item, and
+    energy and emissions per 1,000 inferences measured over ``repeats`` passes.
+
+    ``batch_size=None`` predicts one item per call (the latency a single request sees).
+    ``groups`` is one array-like or {name: array-like}. ``task`` (e.g. 'lm-arena-chat') adds an
+    energy rating against the shipped reference set; ``dataset`` names the data (model card).
+    Other keywords go to ``wattwise.Tracker`` (scope, pue, intensity, sensors, powercap_root, nvml...).
+    """
+    m = get_metric(metric)
+    npm = np()
+    n = _length(X)
+    y_true = npm.asarray(y)
+    if n == 0 or len(y_true) != n:
+        raise UsageError(f"X has {n} items and y has {len(y_true)}; give one label per item (and at least one item)")
+    grouping = normalise_groups(groups, n)
+    bs = _positive_int(batch_size or 1, "batch_size")
+    repeats, warmup = _positive_int(repeats, "repeats"), _positive_int(warmup, "warmup", zero=True)
+    if idle_s < 0:
+        raise UsageError(f"idle_s {idle_s} is negative; give the seconds of idle baseline to measure (0 = none)")
+    predictor = as_predictor(predict, classification=m.kind != "regression",
+                             label_ids=y_true.dtype.kind in "iub")
+    name = name or predictor.default_name
+    _check_track_keywords(track)
+
+    from ..tracker import Tracker
+
+    owned, st = _open_store(store)
+    tracker = Tracker(project=project, region=region, interval=interval, store=st, name=name,
+                      command=command or f"wattwise.evaluate {name}", **track)
+    warnings: list[str] = []
+    try:
+        with tracker:
+            _warm_up(predictor, X, n, bs, warmup)
+            if idle_s > 0:
+                with tracker.window(IDLE_WINDOW):
+                    time.sleep(idle_s)
+            preds, latencies = _passes(tracker, predictor, X, n, bs, repeats)
+        meas = tracker.result
+        y_pred = _as_predictions(preds, n)
+        _check_comparable(y_true, y_pred, m)
+        scores = score(m, y_true, y_pred, grouping, resamples=resamples, seed=seed)
+        data = _assemble(name, m, scores, meas, repeats, n, bs, latencies, predictor, resamples, seed, warnings)
+        data["dataset"] = dataset
+        if task is not None:
+            from .rating import rating_for
+
+            data["rating"] = rating_for(data, task)
+        ev = Evaluation(data, meas)
+        _store_evaluation(tracker, meas, data, warnings)
+        return ev
+    finally:
+        if owned and st is not None:
+            try:
+                st.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def _length(X) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape):
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        raise UsageError(f"X must be a sequence or array of items, not {type(X).__name__}") from None
+
+
+def _positive_int(v, what: str, zero: bool = False) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < (0 if zero else 1):
+        raise UsageError(f"{what} must be a whole number {'>= 0' if zero else '>= 1'}, not {v!r}")
+    return v
+
+
+def _check_track_keywords(track: dict) -> None:
+    from ..tracker import Tracker
+
+    allowed = set(inspect.signature(Tracker.__init__).parameters) - {"self", "project", "region", "interval", "store",
+                                                                      "name", "command"}
+    bad = sorted(set(track) - allowed)
+    if bad:
+        raise UsageError(f"evaluate() got unknown keyword(s) {', '.join(bad)}; tracker keywords: {', '.join(sorted(allowed))}")
+
+
+def _open_store(store):
+    """(owned, store object or False): evaluate writes the evaluation after the tracker has stopped."""
+    if store is False:
+        return False, False
+    if store is None or isinstance(store, (str, os.PathLike)):
+        from ..store import open_store
+
+        return True, open_store(store)
+    return False, store
+
+
+def _take(X, start: int, stop: int):
+    iloc = getattr(X, "iloc", None)
+    return iloc[start:stop] if iloc is not None else X[start:stop]
+
+
+def _warm_up(predictor, X, n: int, bs: int, batches: int) -> None:
+    for b in range(batches):
+        start = (b * bs) % n
+        predictor(_take(X, start, min(start + bs, n)))
+
+
+def _passes(tracker, predictor, X, n: int, bs: int, repeats: int):
+    """Predictions of the first repeat; per-item latency (s) of every batch of every repeat."""
+    first, latencies = [], []
+    clock = time.perf_counter
+    for r in range(repeats):
+        with tracker.window(repeat_window(r)):
+            for start in range(0, n, bs):
+                stop = min(start + bs, n)
+                t0 = clock()
+                out = predictor(_take(X, start, stop))
+                dt = clock() - t0
+                latencies.append((dt / (stop - start), stop - start))
+                if r == 0:
+                    first.append((out, stop - start))
+    return first, latencies
+
+
+def _as_predictions(preds, n: int):
+    npm = np()
+    parts = []
+    for out, size in preds:
+        arr = npm.asarray(out.tolist() if hasattr(out, "tolist") and not isinstance(out, npm.ndarray) else out)
+        if arr.ndim == 0 or arr.shape[0] != size:
+            got = "a single value" if arr.ndim == 0 else f"{arr.shape[0]} predictions"
+            raise UsageError(f"predict returned {got} for a batch of {size} items; it must return one prediction per item")
+        parts.append(arr)
+    return npm.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _check_comparable(y_true, y_pred, metric) -> None:
+    text = lambda a: a.dtype.kind in "USO"  # noqa: E731
+    if metric.kind != "any" and text(y_true) != text(y_pred):
+        sample = y_pred[0] if len(y_pred) else None
+        raise UsageError(f"predictions look like {'text' if text(y_pred) else 'numbers'} ({sample!r}) while y holds "
+                         f"{'text' if text(y_true) else 'numbers'} ({y_true[0]!r}); map one to the other before evaluating")
+
+
+def _latency(latencies) -> dict:
+    npm = np()
+    per_item = npm.repeat([x for x, _ in latencies], [k for _, k in latencies]) * 1000
+    p50, p95 = npm.percentile(per_item, [50, 95])
+    return {"p50": float(p50), "p95": float(p95)}
+
+
+def _assemble(name, m, scores, meas, repeats, n, bs, latencies, predictor, resamples, seed, warnings) -> dict:
+    fig = figures(meas, repeats, n)
+    dur, inferences = fig.pop("duration_s"), fig.pop("inferences")
+    inten = meas.intensity
+    return {
+        "schema": SCHEMA, "name": name, "metric": m.name, "higher_is_better": m.higher_is_better,
+        "overall": scores["overall"], "groups": scores["groups"], "worst_group": scores["worst_group"],
+        "gap": scores["gap"], "gaps": scores["gaps"],
+        "ci": describe(m.proportion, resamples, seed),
+        "inferences": inferences, "items": n, "repeats": repeats, "batch_size": bs,
+        "latency_ms": _latency(latencies), "throughput_per_s": inferences / dur if dur else None,
+        **fig,
+        "intensity": {"zone": inten.zone, "g_per_kwh": inten.g_per_kwh, "source": inten.source, "signal": inten.signal},
+        "pue": meas.pue, "model": predictor.description, "hardware": _hardware(meas.hardware), "run_id": meas.run_id,
+        "warnings": list(meas.warnings) + warnings,
+    }
+
+
+def _hardware(hw: dict) -> dict:
+    cpu = (hw or {}).get("cpu") or {}
+    return {"gpus": [g.get("name") for g in (hw or {}).get("gpus") or []], "cpu": cpu.get("model_name")}
+
+
+def _store_evaluation(tracker, meas, data: dict, warnings: list[str]) -> None:
+    """Keep the evaluation in the stored run's result (finish_run replaces the record idempotently)."""
+    st = tracker.store
+    if st is None:
+        return
+    try:
+        st.finish_run(dataclasses.replace(meas, extra={**meas.extra, "evaluation": data}))
+    except Exception as e:  # noqa: BLE001 - the evaluation is still returned
+        data["warnings"].append(f"evaluation not stored: {e}")
