@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from ..errors import UsageError
-from ._np import np
+from ._np import np, to_python
 from .adapters import as_predictor
 from .energy import IDLE_WINDOW, figures, repeat_window
 from .grouping import normalise_groups, score
@@ -46,7 +46,7 @@ def evaluate(predict: Any, X: Any, y: Any, *, groups: Any = None, metric: Any = 
     if n == 0 or len(y_true) != n:
         raise UsageError(f"X has {n} items and y has {len(y_true)}; give one label per item (and at least one item)")
     grouping = normalise_groups(groups, n)
-    bs = _positive_int(batch_size or 1, "batch_size")
+    bs = 1 if batch_size is None else _positive_int(batch_size, "batch_size")
     repeats, warmup = _positive_int(repeats, "repeats"), _positive_int(warmup, "warmup", zero=True)
     if idle_s < 0:
         raise UsageError(f"idle_s {idle_s} is negative; give the seconds of idle baseline to measure (0 = none)")
@@ -169,9 +169,9 @@ def _as_predictions(preds, n: int):
 def _check_comparable(y_true, y_pred, metric) -> None:
     text = lambda a: a.dtype.kind in "USO"  # noqa: E731
     if metric.kind != "any" and text(y_true) != text(y_pred):
-        sample = y_pred[0] if len(y_pred) else None
-        raise UsageError(f"predictions look like {'text' if text(y_pred) else 'numbers'} ({sample!r}) while y holds "
-                         f"{'text' if text(y_true) else 'numbers'} ({y_true[0]!r}); map one to the other before evaluating")
+        raise UsageError(f"predictions look like {'text' if text(y_pred) else 'numbers'} ({to_python(y_pred[0])!r}) while y "
+                         f"holds {'text' if text(y_true) else 'numbers'} ({to_python(y_true[0])!r}); map one to the other "
+                         "before evaluating")
 
 
 def _latency(latencies) -> dict:

@@ -4,8 +4,9 @@ Counts are logged with their wall-clock time, so each window of the run gets the
 and tokens counted inside it. The figures divide the energy (and emissions) of the whole run,
 or of the window, by what was counted there: idle time between requests is included, as it
 is in a service's bill, so a busier service costs less per request. The log stays bounded:
-after ``MAX_ENTRIES`` entries, counts closer together than a resolution (doubling from 1 ms)
-are merged, and the result reports that resolution (``count_resolution_s``; 0 = exact).
+after ``MAX_ENTRIES`` entries, counts are merged into buckets of a resolution (doubling from
+1 ms) that keep their start time, and the result reports that resolution (``count_resolution_s``;
+0 = exact): a window's counts are then off by at most what arrived within one resolution of its edges.
 """
 from __future__ import annotations
 
@@ -36,10 +37,9 @@ class CountLog:
             t = self._clock()
             self.requests += requests
             self.tokens += tokens
-            if self.t and (t <= self.t[-1] or t - self.t[-1] < self.resolution):
-                self.req[-1] += requests
+            if self.t and t - self.t[-1] < self.resolution or self.t and t <= self.t[-1]:
+                self.req[-1] += requests  # into the entry's bucket, which keeps its start time
                 self.tok[-1] += tokens
-                self.t[-1] = max(t, self.t[-1])
                 return
             self.t.append(t)
             self.req.append(requests)
@@ -52,7 +52,7 @@ class CountLog:
         t, req, tok = array("d"), array("d"), array("d")
         for a, r, k in zip(self.t, self.req, self.tok):
             if t and a - t[-1] < self.resolution:
-                t[-1], req[-1], tok[-1] = a, req[-1] + r, tok[-1] + k
+                req[-1], tok[-1] = req[-1] + r, tok[-1] + k
             else:
                 t.append(a)
                 req.append(r)

@@ -9,6 +9,24 @@ from ..units import J_PER_KWH, format_energy_j, format_mass_g
 from .front import labels, pareto
 
 
+def fmt_grams(g: float | None) -> str:
+    """gCO2e with 3 significant figures down to micrograms (a request's share is tiny)."""
+    if g is None:
+        return "unknown"
+    if abs(g) >= 0.01 or g == 0:
+        return format_mass_g(g)
+    return f"{g * 1e3:.3g} mgCO2e" if abs(g) >= 1e-3 else f"{g * 1e6:.3g} µgCO2e"
+
+
+def fmt_joules(j: float | None) -> str:
+    """Energy with 3 significant figures below a joule (mJ, µJ); the shared rules above."""
+    if j is None:
+        return "unknown"
+    if abs(j) >= 1 or j == 0:
+        return format_energy_j(j)
+    return f"{j * 1e3:.3g} mJ" if abs(j) >= 1e-3 else f"{j * 1e6:.3g} µJ"
+
+
 def fmt_value(v, metric: str | None = None) -> str:
     if v is None:
         return "unknown"
@@ -31,12 +49,12 @@ def estimated(d: dict) -> bool:
 
 def fmt_energy_1k(d: dict) -> str:
     e = d.get("energy_kwh_per_1k")
-    return "unknown" if e is None else format_energy_j(e * J_PER_KWH) + (" (estimate)" if estimated(d) else "")
+    return "unknown" if e is None else fmt_joules(e * J_PER_KWH) + (" (estimate)" if estimated(d) else "")
 
 
 def fmt_emissions_1k(d: dict) -> str:
     g = d.get("emissions_gco2e_per_1k")
-    return "unknown" if g is None else format_mass_g(g) + (" (estimate)" if estimated(d) else "")
+    return "unknown" if g is None else fmt_grams(g) + (" (estimate)" if estimated(d) else "")
 
 
 def fmt_ms(v) -> str:
