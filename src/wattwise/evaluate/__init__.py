@@ -15,6 +15,7 @@ from typing import Any
 _LAZY = {
     "Evaluation": ("result", "Evaluation"),
     "pareto": ("front", "pareto"),
+    "side_by_side": ("table", "render"),
     "Metric": ("metrics", "Metric"),
     "as_predictor": ("adapters", "as_predictor"),
     "rate": ("rating", "rate"),

@@ -5,11 +5,10 @@ pass these to templates. Figures are formatted here, once, by the same rules as 
 """
 from __future__ import annotations
 
-from ..units import format_mass_g
 from . import table
 from .card import model_card
 from .front import labels, pareto
-from .scatter import geometry
+from .charts import geometry, group_bars
 
 COLOURS = ("#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ca8a04", "#0d9488", "#db2777", "#4f46e5", "#65a30d", "#0369a1")
 MAX_MODELS = 50
@@ -29,14 +28,13 @@ def _row(d: dict, label: str, on_front: bool, colour: str) -> dict:
 
 
 def group_chart(dicts: list[dict], names: list[str], colours: list[str]) -> dict | None:
+    """Per-group bars with 95% whiskers (SVG geometry), one bar per model in each subset."""
     keys = [k for k, _ in table.group_rows(dicts)]
-    if not keys:
-        return None
-    datasets = []
-    for d, name, colour in zip(dicts, names, colours):
-        vals = {f"{g['grouping']}={g['group']}": g["value"] for g in d.get("groups") or []}
-        datasets.append({"label": name, "color": colour, "data": [vals.get(k) for k in keys]})
-    return {"labels": keys, "datasets": datasets, "ylabel": dicts[0].get("metric")}
+    series = [{"label": n, "colour": c, "values": {f"{g['grouping']}={g['group']}": (g["value"], g.get("ci95"))
+                                                   for g in d.get("groups") or []}}
+              for d, n, c in zip(dicts, names, colours)]
+    metric = dicts[0].get("metric") if dicts else None
+    return group_bars(keys, series, lambda v: table.fmt_value(v, metric))
 
 
 def compare_view(dicts: list[dict]) -> dict:
@@ -52,7 +50,8 @@ def compare_view(dicts: list[dict]) -> dict:
     return {"metric": metric, "rows": rows, "names": names, "front": [n for n in pareto(dicts)] if dicts else [],
             "best": "lowest" if dicts and dicts[0].get("higher_is_better") is False else "highest",
             "groups": table.group_rows(dicts), "group_chart": group_chart(dicts, names, colours),
-            "scatter": geometry(pts, format_mass_g, lambda v: table.fmt_value(v, metric)),
+            "legend": list(zip(names, colours)),
+            "scatter": geometry(pts, table.fmt_grams, lambda v: table.fmt_value(v, metric)),
             "unplaced": [n for n, p in zip(names, pts) if p["x"] is None or p["y"] is None]}
 
 
