@@ -46,6 +46,10 @@ def test_per_request_and_per_token_over_the_run_and_windows(tmp_path):
     from wattwise.store import open_store
 
     assert open_store(tmp_path / "r.db").get_run(m.run_id)["result"]["usage"] == u
+    from wattwise.report.summary import format_summary
+
+    line = next(x for x in format_summary(m).splitlines() if x.strip().startswith("requests"))
+    assert "37 counted" in line and "per request" in line and "1,521 tokens" in line and "per 1,000 tokens" in line
 
 
 def test_nothing_counted_is_null_and_no_count_no_block():

@@ -86,6 +86,12 @@ def test_digits_per_group_accuracy_matches_direct_computation(digit_models, mete
     assert [w["name"] for w in run["windows"]] == ["idle", "repeat-0", "repeat-1"]
     assert run["result"]["evaluation"] == d
     assert wattwise.evaluate.load(ev.run_id[:6], st).to_dict() == d
+    from wattwise.report.summary import format_summary
+    from wattwise.store import run_result
+    from wattwise.result import Measurement
+
+    text = format_summary(Measurement.from_dict(run_result(st, ev.run_id)))
+    assert f"evaluation  {key}: accuracy {d['overall']['value']:.3f}" in text and "per 1,000 inferences" in text
 
 
 def test_several_estimators_on_iris_and_a_regression_set(metered):

@@ -153,3 +153,24 @@ def front_line(dicts: list[dict]) -> str:
     best = "min" if dicts and dicts[0].get("higher_is_better") is False else "max"
     front = pareto(dicts)
     return f"Pareto front ({best} {m}, min gCO2e per 1,000 inferences): " + (", ".join(front) if front else "none (no emissions figure)")
+
+
+def summary_lines(extra: dict) -> list[str]:
+    """Lines for a run's one-screen summary: its counted requests (``usage``) and its ``evaluation``."""
+    lines = []
+    u = extra.get("usage")
+    if u:
+        e, g = u.get("energy_kwh_per_request"), u.get("emissions_gco2e_per_request")
+        s = (f"  requests    {u['requests']:,} counted: {fmt_joules(None if e is None else e * J_PER_KWH)} and "
+             f"{fmt_grams(g)} per request")
+        if u.get("tokens"):
+            ek, gk = u.get("energy_kwh_per_1k_tokens"), u.get("emissions_gco2e_per_1k_tokens")
+            s += (f"; {u['tokens']:,} tokens: {fmt_joules(None if ek is None else ek * J_PER_KWH)} and "
+                  f"{fmt_grams(gk)} per 1,000 tokens")
+        lines.append(s + " (idle time included)")
+    d = extra.get("evaluation")
+    if d:
+        lines.append(f"  evaluation  {d.get('name')}: {d.get('metric')} {fmt_cell(d.get('overall') or {}, d.get('metric'))}; "
+                     f"{fmt_energy_1k(d)} and {fmt_emissions_1k(d)} per 1,000 inferences "
+                     f"(wattwise evaluate compare {d.get('run_id')})")
+    return lines
