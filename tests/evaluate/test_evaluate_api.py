@@ -202,6 +202,17 @@ def test_unknown_energy_is_null_never_zero(digits, metered):
     assert "unknown" in ev.table() or "unavailable" in ev.table()
 
 
+def test_an_unusable_store_leaves_the_evaluation_unstored_with_a_warning(digits, tmp_path):
+    from sklearn.naive_bayes import GaussianNB
+
+    (tmp_path / "file").write_text("not a directory")
+    model = GaussianNB().fit(digits.Xtr, digits.ytr)
+    ev = wattwise.evaluate(model, digits.Xte[:30], digits.yte[:30], store=str(tmp_path / "file" / "runs.db"), idle_s=0,
+                           install_handlers=False)
+    assert ev.overall["n"] == 30
+    assert any(w.startswith("run not stored") for w in ev.to_dict()["warnings"])
+
+
 def test_bad_input_is_a_usage_error(digits):
     from sklearn.naive_bayes import GaussianNB
 
@@ -213,7 +224,7 @@ def test_bad_input_is_a_usage_error(digits):
         (dict(metric="f2"), "unknown metric 'f2'"),
         (dict(batch_size=0), "batch_size must be a whole number >= 1"),
         (dict(repeats=1.5), "repeats must be a whole number"),
-        (dict(idle_s=-1), "idle_s -1 is negative"),
+        (dict(idle_s=-1), "idle_s -1 is not a number of seconds >= 0"),
         (dict(colour="red"), "unknown keyword"),
         (dict(y=np.array([str(v) for v in y])), "predictions look like numbers"),
     ]
@@ -225,6 +236,14 @@ def test_bad_input_is_a_usage_error(digits):
             wattwise.evaluate(model, X, yy, **args)
     with pytest.raises(UsageError, match="one prediction per item"):
         wattwise.evaluate(lambda b: [0], X, y, store=False, idle_s=0, batch_size=4)
+    from wattwise.evaluate.core import ModelError
+
+    def broken(batch):
+        raise KeyError("pixel_64")
+
+    with pytest.raises(ModelError, match="the model raised KeyError: 'pixel_64'") as info:
+        wattwise.evaluate(broken, X, y, store=False, idle_s=0)
+    assert isinstance(info.value.__cause__, KeyError)
     with pytest.raises(UsageError, match="cannot evaluate a int"):
         wattwise.evaluate(3, X, y, store=False, idle_s=0)
 

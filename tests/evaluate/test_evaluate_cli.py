@@ -142,7 +142,7 @@ def test_parquet_without_pyarrow_names_the_install(workdir):
     (["--model", "models:nope", "--data", "test.csv", "--label", "digit"], "'models' has no 'nope'"),
     (["--model", "models", "--data", "test.csv", "--label", "digit"], "needs MODULE:CALLABLE"),
     (["--model", "nomodule:x", "--data", "test.csv", "--label", "digit"], "no module 'nomodule'"),
-    (["--model", "models:broken", "--data", "test.csv", "--label", "digit"], "the model failed on test.csv: ValueError"),
+    (["--model", "models:broken", "--data", "test.csv", "--label", "digit"], "the model raised ValueError: shapes do not match (predicting a batch of 1 item) on test.csv"),
     (["--model", "models:nb", "--data", "test.csv", "--label", "digit", "--metric", "f3"], "unknown metric 'f3'"),
     (["--model", "models:nb", "--data", "test.csv", "--label", "digit", "--batch-size", "0"], "must be >= 1"),
     (["--model", "models:nb", "--data", "test.csv", "--label", "digit", "--region", "Atlantis"], "Atlantis"),

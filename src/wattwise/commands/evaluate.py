@@ -3,6 +3,7 @@ inferences; compare stored evaluations and their Pareto front; rate energy; prin
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 
@@ -97,25 +98,22 @@ def cmd_evaluate(args) -> int:
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     ds = load(args.data, args.label, args.group, features)
     model = load_model(args.model)
-    from ..evaluate.core import evaluate
-
-    import os
+    from ..evaluate.core import ModelError, evaluate
 
     try:
         ev = evaluate(model, ds.X, ds.y, groups=ds.groups or None, metric=args.metric, batch_size=args.batch_size,
                       repeats=args.repeats, warmup=args.warmup, region=args.region, name=args.name, store=args.store,
                       project=args.project, task=args.task, idle_s=args.idle, dataset=os.path.basename(args.data),
                       command=_command_line(args))
-    except UsageError:
-        raise
-    except Exception as e:  # noqa: BLE001 - the user's model failed on the data: say so in one line
-        raise UsageError(f"the model failed on {args.data}: {type(e).__name__}: {e}") from None
+    except ModelError as e:  # the user's model failed on the data: one line, as bad input
+        raise UsageError(f"{e} on {args.data}") from None
     _print([ev], args.json, single=True)
     if not args.json:
         for w in ev.data.get("warnings") or []:
             sys.stderr.write(f"wattwise: warning: {w}\n")
         if not any("not stored" in w for w in ev.data.get("warnings") or []):
-            sys.stderr.write(f"wattwise: stored as run {ev.run_id}; compare with: wattwise evaluate compare {ev.run_id} RUN_ID...\n")
+            sys.stderr.write(f"wattwise: stored as run {ev.run_id}; compare with: "
+                             f"wattwise evaluate compare {ev.run_id} RUN_ID...\n")
     return 0
 
 
@@ -182,7 +180,8 @@ def cmd_rate(args) -> int:
         res = run_result(st, rid) or {}
         r = rate(res.get("evaluation") or res, task=args.task)
     else:
-        raise UsageError("give a RUN_ID (an evaluation or a service run with counted requests) or --wh-per-query X --hardware GPU")
+        raise UsageError("give a RUN_ID (an evaluation or a service run with counted requests) "
+                         "or --wh-per-query X --hardware GPU")
     if args.json:
         from ..cli import emit_json
 

@@ -61,7 +61,7 @@ def fmt_ms(v) -> str:
     return "unknown" if v is None else (f"{v:.3f} ms" if v < 10 else f"{v:,.1f} ms")
 
 
-def _worst(d: dict) -> str:
+def fmt_worst(d: dict) -> str:
     w = d.get("worst_group")
     if not w:
         return "-"
@@ -75,7 +75,7 @@ def summary_rows(dicts: list[dict]) -> list[tuple[str, list[str]]]:
         ((metric if same else "metric") + " [95% CI]", [(f"{d.get('metric')} " if not same else "")
                                                       + fmt_cell(d.get("overall") or {}, d.get("metric")) for d in dicts]),
         ("interval method", [(d.get("ci") or {}).get("method", "?") for d in dicts]),
-        ("worst group", [_worst(d) for d in dicts]),
+        ("worst group", [fmt_worst(d) for d in dicts]),
         ("gap (best - worst)", [fmt_value(d.get("gap"), d.get("metric")) for d in dicts]),
         ("latency p50 / p95 per item", [f"{fmt_ms((d.get('latency_ms') or {}).get('p50'))} / "
                                         f"{fmt_ms((d.get('latency_ms') or {}).get('p95'))}" for d in dicts]),
@@ -91,7 +91,7 @@ def summary_rows(dicts: list[dict]) -> list[tuple[str, list[str]]]:
         ("run", [d.get("run_id") or "-" for d in dicts]),
     ]
     if any(d.get("rating") for d in dicts):
-        rows.append(("energy rating", [_rating(d.get("rating")) for d in dicts]))
+        rows.append(("energy rating", [fmt_rating(d.get("rating")) for d in dicts]))
     return rows
 
 
@@ -100,7 +100,7 @@ def _intensity(d: dict) -> str:
     return "unknown" if i.get("g_per_kwh") is None else f"{i['g_per_kwh']:,.1f} gCO2e/kWh ({i.get('zone')})"
 
 
-def _rating(r: dict | None) -> str:
+def fmt_rating(r: dict | None) -> str:
     if not r:
         return "-"
     if r.get("stars") is None:
@@ -152,7 +152,8 @@ def front_line(dicts: list[dict]) -> str:
     m = next(iter(metrics))
     best = "min" if dicts and dicts[0].get("higher_is_better") is False else "max"
     front = pareto(dicts)
-    return f"Pareto front ({best} {m}, min gCO2e per 1,000 inferences): " + (", ".join(front) if front else "none (no emissions figure)")
+    names = ", ".join(front) if front else "none (no emissions figure)"
+    return f"Pareto front ({best} {m}, min gCO2e per 1,000 inferences): {names}"
 
 
 def summary_lines(extra: dict) -> list[str]:

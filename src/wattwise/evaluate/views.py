@@ -19,11 +19,12 @@ def _row(d: dict, label: str, on_front: bool, colour: str) -> dict:
     lat = d.get("latency_ms") or {}
     return {"label": label, "run_id": d.get("run_id"), "project": d.get("project"), "colour": colour,
             "value": table.fmt_value(o.get("value"), d.get("metric")), "ci": table.fmt_ci(o.get("ci95")), "n": o.get("n"),
-            "worst": table._worst(d), "gap": table.fmt_value(d.get("gap"), d.get("metric")),
+            "worst": table.fmt_worst(d), "gap": table.fmt_value(d.get("gap"), d.get("metric")),
             "latency": f"{table.fmt_ms(lat.get('p50'))} / {table.fmt_ms(lat.get('p95'))}",
             "energy": table.fmt_energy_1k(d), "emissions": table.fmt_emissions_1k(d),
             "idle": "unknown" if d.get("idle_share") is None else f"{d['idle_share'] * 100:.0f} %",
-            "estimated": table.estimated(d), "front": on_front, "rating": table._rating(d.get("rating")) if d.get("rating") else "",
+            "estimated": table.estimated(d), "front": on_front,
+            "rating": table.fmt_rating(d.get("rating")) if d.get("rating") else "",
             "card": model_card(d)}
 
 
@@ -42,12 +43,13 @@ def compare_view(dicts: list[dict]) -> dict:
     dicts = dicts[:MAX_MODELS]
     names = labels(dicts)
     colours = [COLOURS[i % len(COLOURS)] for i in range(len(dicts))]
-    front = set(pareto(dicts)) if dicts else set()
+    front_names = pareto(dicts) if dicts else []
+    front = set(front_names)
     metric = dicts[0].get("metric") if dicts else None
     rows = [_row(d, n, n in front, c) for d, n, c in zip(dicts, names, colours)]
     pts = [{"x": d.get("emissions_gco2e_per_1k"), "y": (d.get("overall") or {}).get("value"), "label": n, "front": n in front,
             "colour": c} for d, n, c in zip(dicts, names, colours)]
-    return {"metric": metric, "rows": rows, "names": names, "front": [n for n in pareto(dicts)] if dicts else [],
+    return {"metric": metric, "rows": rows, "names": names, "front": front_names,
             "best": "lowest" if dicts and dicts[0].get("higher_is_better") is False else "highest",
             "groups": table.group_rows(dicts), "group_chart": group_chart(dicts, names, colours),
             "legend": list(zip(names, colours)),
