@@ -236,6 +236,8 @@ def test_bad_input_is_a_usage_error(digits):
             wattwise.evaluate(model, X, yy, **args)
     with pytest.raises(UsageError, match="one prediction per item"):
         wattwise.evaluate(lambda b: [0], X, y, store=False, idle_s=0, batch_size=4)
+    with pytest.raises(UsageError, match=r"shape \(4, 10\).*wrap it to return their argmax"):
+        wattwise.evaluate(model.predict_proba, X, y, store=False, idle_s=0, batch_size=4)
     from wattwise.evaluate.core import ModelError
 
     def broken(batch):

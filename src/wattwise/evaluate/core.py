@@ -200,6 +200,11 @@ def _as_predictions(preds, n: int):
         if arr.ndim == 0 or arr.shape[0] != size:
             got = "a single value" if arr.ndim == 0 else f"{arr.shape[0]} predictions"
             raise UsageError(f"predict returned {got} for a batch of {size} items; it must return one prediction per item")
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim != 1:
+            raise UsageError(f"predict returned an array of shape {arr.shape} for a batch of {size} items; it must return "
+                             "one prediction per item (for class scores, wrap it to return their argmax)")
         parts.append(arr)
     return npm.concatenate(parts) if len(parts) > 1 else parts[0]
 
