@@ -1,6 +1,6 @@
 """wattwise: measure, convert, estimate and reduce the carbon footprint of ML runs.
 
-Public API (stable, see DESIGN.md): ``Tracker``, ``track``, ``estimate``, ``schedule``.
+Public API (stable, see DESIGN.md): ``Tracker``, ``track``, ``estimate``, ``schedule``, ``evaluate``, ``pareto``.
 Import is kept light: submodules load on first use.
 """
 from __future__ import annotations
@@ -24,6 +24,8 @@ _LAZY = {
     "CarbonGate": ("wattwise.schedule.gate", "CarbonGate"),
     "intensity": ("wattwise.intensity", None),  # the package itself: callable, wattwise.intensity("FR")
     "footprint": ("wattwise.footprint", None),  # wattwise.footprint.Ledger(project, store=None)
+    "evaluate": ("wattwise.evaluate", None),  # the package itself: callable, wattwise.evaluate(predict, X, y)
+    "pareto": ("wattwise.evaluate.front", "pareto"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -12,7 +12,7 @@ import importlib
 import json
 import sys
 
-COMMANDS = ["run", "runs", "estimate", "schedule", "simulate", "intensity", "regions", "doctor", "dashboard", "footprint", "exporter"]
+COMMANDS = ["run", "runs", "estimate", "schedule", "simulate", "intensity", "regions", "doctor", "dashboard", "footprint", "exporter", "evaluate"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -402,6 +402,14 @@ class Tracker:
         st = getattr(self, "_progress", None)
         return st.latest if st is not None else None
 
+    # -- per-request / per-token counts (wattwise.evaluate.counting) -------------------------
+    def count(self, requests: int = 0, tokens: int = 0) -> None:
+        """Count requests served and tokens produced; the result then holds energy and gCO2e per
+        request and per 1,000 tokens, over the run and per window (``usage``). Thread-safe."""
+        from .evaluate.counting import log_for
+
+        log_for(self).add(requests, tokens)
+
     # -- windows --------------------------------------------------------------------------
     @contextlib.contextmanager
     def window(self, name: str):
@@ -474,6 +482,10 @@ class Tracker:
             extra["exception"] = self._exception
         if self._kw.get("extra"):
             extra.update(self._kw["extra"])
+        if getattr(self, "_counts", None) is not None:  # run.count(): per-request figures (wattwise.evaluate.counting)
+            from .evaluate.counting import usage
+
+            extra["usage"] = usage(self._counts, comps, emissions, self._windows)
         return Measurement(
             run_id=self.run_id, start=meter.started_at, end=end, components=tuple(comps), intensity=intensity,
             pue=self.pue, scope=self.scope, emissions_g=emissions, project=self.project, name=self.name,

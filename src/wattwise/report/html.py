@@ -31,4 +31,13 @@ def render_report(store, run_id: str) -> str:
     return render("report.html", v=v, inline_css=css, inline_js=js, chart_version=m.group(1) if m else "",
                   generated=(iso(utcnow()) or "")[:19].replace("T", " ") + " UTC",
                   result_json=json.dumps(v["result"], indent=2, default=str), nav=[], active=None,
-                  store_label=store.url, standalone=True)
+                  store_label=store.url, standalone=True, evaluation=_evaluation(v["result"]))
+
+
+def _evaluation(result: dict):
+    """The evaluation block's view when this run is an evaluation (wattwise.evaluate)."""
+    if not (result or {}).get("evaluation"):
+        return None
+    from ..evaluate.views import report_view
+
+    return report_view(result)

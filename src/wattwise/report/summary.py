@@ -43,6 +43,10 @@ def format_summary(m: Measurement, store: str | None = None) -> str:
     if m.windows:
         lines.append(f"  windows     " + "; ".join(f"{x.name}: {format_energy_j(x.energy_j)}" for x in m.windows[:8])
                      + (f" (+{len(m.windows) - 8} more)" if len(m.windows) > 8 else ""))
+    if "usage" in m.extra or "evaluation" in m.extra:  # run.count() / wattwise.evaluate
+        from ..evaluate.table import summary_lines
+
+        lines.extend(summary_lines(m.extra))
     if m.not_counted:
         lines.append(f"  not counted {', '.join(m.not_counted)}")
     for warn in m.warnings:

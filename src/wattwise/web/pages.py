@@ -43,6 +43,8 @@ PAGES: tuple[Page, ...] = (
          capability="wattwise.estimate", module="wattwise.web.calculator"),
     Page("schedule", "Schedule", "/schedule", "find the cleanest time to run",
          capability="wattwise.schedule", module="wattwise.web.schedule_page"),
+    Page("models", "Models", "/models", "models compared: accuracy per subset, energy and gCO2e per 1,000 inferences",
+         capability="wattwise.evaluate", module="wattwise.web.models_page"),
     Page("regions", "Regions", "/regions", "grid carbon intensity by place, cleanest first"),
     Page("help", "What the numbers mean", "/help", "units, methods and what is counted"),
 )
