@@ -69,9 +69,10 @@ def format_energy_j(j: float | None) -> str:
     wh = j / J_PER_WH
     if wh >= 0.01:
         return f"{wh:,.3f} Wh"
-    if abs(j) >= 1:
+    if abs(j) >= 1 or j == 0:
         return f"{j:,.2f} J"
-    return f"{j * 1000:,.3f} mJ"
+    # below a joule (a request's share): 3 significant figures, never "0.000 mJ"
+    return f"{j * 1e3:.3g} mJ" if abs(j) >= 1e-3 else f"{j * 1e6:.3g} µJ"
 
 
 def format_power_w(w: float | None) -> str:
@@ -91,9 +92,10 @@ def format_mass_g(g: float | None) -> str:
         return f"{g / 1e6:,.2f} tCO2e"
     if abs(g) >= 1e3:
         return f"{g / 1e3:,.3f} kgCO2e"
-    if abs(g) >= 0.01:
+    if abs(g) >= 0.01 or g == 0:
         return f"{g:,.3f} gCO2e"
-    return f"{g * 1000:,.3f} mgCO2e"
+    # below 10 mg (a request's or a short run's share): 3 significant figures, never "0.000 mgCO2e"
+    return f"{g * 1e3:.3g} mgCO2e" if abs(g) >= 1e-3 else f"{g * 1e6:.3g} µgCO2e"
 
 
 def utcnow() -> datetime:

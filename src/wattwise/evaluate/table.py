@@ -9,22 +9,8 @@ from ..units import J_PER_KWH, format_energy_j, format_mass_g
 from .front import labels, pareto
 
 
-def fmt_grams(g: float | None) -> str:
-    """gCO2e with 3 significant figures down to micrograms (a request's share is tiny)."""
-    if g is None:
-        return "unknown"
-    if abs(g) >= 0.01 or g == 0:
-        return format_mass_g(g)
-    return f"{g * 1e3:.3g} mgCO2e" if abs(g) >= 1e-3 else f"{g * 1e6:.3g} µgCO2e"
-
-
-def fmt_joules(j: float | None) -> str:
-    """Energy with 3 significant figures below a joule (mJ, µJ); the shared rules above."""
-    if j is None:
-        return "unknown"
-    if abs(j) >= 1 or j == 0:
-        return format_energy_j(j)
-    return f"{j * 1e3:.3g} mJ" if abs(j) >= 1e-3 else f"{j * 1e6:.3g} µJ"
+fmt_grams = format_mass_g  # 3 significant figures down to µgCO2e: the shared rule in units.py
+fmt_joules = format_energy_j
 
 
 def fmt_value(v, metric: str | None = None) -> str:
