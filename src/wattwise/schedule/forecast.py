@@ -329,9 +329,9 @@ def load(spec: Any, region: str, now: float, horizon_s: float, *, persistence_pe
         # history only: persistence, if it is recent enough to say anything about the coming hours
         hist_end = dense.end
         if now - hist_end > max_age_s:
-            return NoForecast(region, f"no usable forecast (newest data {days_old(now - hist_end)} old: {source} ends "
-                                      f"{iso(hist_end)}; persistence needs data from the last "
-                                      f"{days_old(max_age_s)})", now - hist_end)
+            return NoForecast(region, f"{source} ends {iso(hist_end)}, {days_old(now - hist_end)} before the planning "
+                                      f"time; a persistence forecast needs data from the last {days_old(max_age_s)}",
+                              now - hist_end)
         history = dense
         dense = persistence(dense, now, horizon_s, persistence_period)
         notes.append(f"{source} ends {iso(hist_end)}, before the planning time: persistence forecast "

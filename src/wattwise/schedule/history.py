@@ -28,7 +28,10 @@ def load_regions(series: Any, column: str | None = None) -> dict[str, Dense]:
 
     if isinstance(series, Mapping):
         for k, v in series.items():
-            add(str(k), v if isinstance(v, Series) else read_series(v, column=column))
+            if isinstance(v, Dense):
+                out[str(k)] = v
+            else:
+                add(str(k), v if isinstance(v, Series) else read_series(v, column=column))
         return out
     if isinstance(series, Series):
         add(None, series)

@@ -12,12 +12,12 @@ begins. The baseline is costed on the forecast's intervals (exact for any energy
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from ..errors import UsageError
-from ..units import format_duration, iso, parse_duration, parse_time
+from ..units import iso, parse_duration, parse_time
 from . import windows
 from .forecast import Forecast, NoForecast, load
 from .profile import Profile
@@ -133,6 +133,18 @@ class Schedule:
             "notes": list(self.notes),
         }
         return d
+
+
+def span(seconds: float, minutes: bool = False) -> str:
+    """A duration without its zero parts ('2 h', '5 h 2 min', '2 min 23 s'); ``minutes``: rounded to the minute."""
+    if seconds < 59.5 and not (minutes and seconds >= 30):
+        return f"{seconds:.0f} s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f} s"
+    total = int(round(seconds / 60)) * 60 if minutes else int(round(seconds))
+    m, sec = divmod(total, 60)
+    h, m = divmod(m, 60)
+    d, h = divmod(h, 24)
+    parts = [f"{v} {u}" for v, u in ((d, "d"), (h, "h"), (m, "min"), (sec, "s")) if v]
+    return " ".join(parts) or "0 s"
 
 
 def _savings(x: float | None, base: float | None) -> float | None:
@@ -293,8 +305,8 @@ def _job(t_now: float, duration: Any, within: Any, by: Any, at: Any, flex: Any, 
     if deadline is not None:
         room = deadline - t_now - D
         if room < -1e-6:
-            raise UsageError(f"the job ({format_duration(D)}) does not fit before the deadline {iso(deadline)} "
-                             f"({format_duration(max(0.0, deadline - t_now))} from now); move --by later or shorten --duration")
+            raise UsageError(f"the job ({span(D)}) does not fit before the deadline {iso(deadline)} "
+                             f"({span(max(0.0, deadline - t_now))} from now); move --by later or shorten --duration")
         N = room if N is None else min(N, room)
     N = max(0.0, N or 0.0)
     policy = "now" if N <= 0 else ("pause-resume" if pause_resume else "flexible-start")
@@ -308,8 +320,8 @@ def _around(t_now: float, at: Any, flex: Any, within: Any, by: Any, pause_resume
     nominal = _ts(at, "--at", t_now)
     W = _secs(flex, "flex") or 0.0
     if t_now > nominal + W + 1e-6:
-        raise UsageError(f"the window of a job at {iso(nominal)} +-{format_duration(W)} ended "
-                         f"{format_duration(t_now - nominal - W)} ago; give a later --at")
+        raise UsageError(f"the window of a job at {iso(nominal)} +-{span(W)} ended "
+                         f"{span(t_now - nominal - W)} ago; give a later --at")
     start_from = max(t_now, nominal - W)
     N = nominal + W - start_from
     policy = "now" if N <= 0 else ("pause-resume" if pause_resume else "flexible-start")
@@ -326,14 +338,14 @@ def _plan_region(r: str, f: Forecast, job: Job, multi: bool) -> tuple[RegionPlan
     if job.baseline_start + D <= known_end + 1e-6:
         base = sum(windows.evaluate(d, ((job.baseline_start, job.baseline_start + D),), job.profile))
     if job.start_from + D > known_end + 1e-6:
-        why = (f"forecast ends {iso(known_end)}, {format_duration(max(0.0, known_end - job.start_from))} after the "
-               f"window opens: shorter than the job ({format_duration(D)})")
+        why = (f"forecast ends {iso(known_end)}, {span(max(0.0, known_end - job.start_from))} after the "
+               f"window opens: shorter than the job ({span(D)})")
         return RegionPlan(r, None, None, (), None, reason=why), base, notes + [f"{r}: {why}"]
     n_eff = job.window_s
     if job.end > known_end + 1e-6:
         n_eff = max(0.0, known_end - job.start_from - D)
         notes.append(f"{r}: window limited to the forecast horizon ({iso(known_end)}): planned within the first "
-                     f"{format_duration(n_eff)} of the {format_duration(job.window_s)} window")
+                     f"{span(n_eff)} of the {span(job.window_s)} window")
     now, end = job.start_from, job.start_from + D + n_eff
     if job.policy == "pause-resume":
         pl = windows.best_pause_resume(d, now, end, D, job.profile, idle_w=job.idle_w, min_run_s=job.min_run_s,
@@ -428,7 +440,7 @@ def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region
                         notes=(f"cannot plan ({reasons}); recommendation: run now",), **now_kw)
     best = min(ok, key=lambda p: (p.emissions_g, ids.index(p.region)))
     if baseline is None:
-        notes.append(f"no baseline: no usable forecast for {here} over the {format_duration(D)} from {iso(job.baseline_start)}")
+        notes.append(f"no baseline: no usable forecast for {here} over the {span(D)} from {iso(job.baseline_start)}")
     fc = fcs[best.region]
     record = None
     if track_record and fc.method.startswith("persistence") and fc.history is not None:  # type: ignore[union-attr]

@@ -328,7 +328,7 @@ def _daily_times(d: Dense, hhmm: str, flex: float, D: float, gaps: list[bool], h
 
 
 def _costs_for(d: Dense, gaps, D: float, N: float, fc: ReplayForecast, seed: int, how: dict) -> eng.Costs | None:
-    hist_s = PERSISTENCE_STEPS[fc.period] + d.step if fc.kind == "persistence" else 0.0
+    hist_s = PERSISTENCE_STEPS[fc.period] if fc.kind == "persistence" else 0.0
     if how["daily"]:
         times = sample_times(_daily_times(d, how["daily"], how["flex"], D, gaps, hist_s), how["sample"], how["seed"])
         return _planned(d, D, N, times, fc, seed, how["policies"], how["plan_kw"], base_after=how["flex"]) if times else None
@@ -356,7 +356,7 @@ def simulate(series: Any, durations: Any, windows: Any = DODGE_WINDOWS, *, pause
     against running at 02:00 (``windows`` are then ignored). ``profile`` (a Profile), ``idle_w``,
     ``min_run``, ``max_pauses``: as ``wattwise.schedule``. See the module docstring for forecasts.
     """
-    from .plan import _secs, _ts
+    from .plan import _secs, _ts, span as fmt
     from .profile import Profile
 
     durs = [parse_duration(x, what="duration") if isinstance(x, str) else float(x) for x in parse_list(durations, lambda x: x)]
@@ -371,7 +371,7 @@ def simulate(series: Any, durations: Any, windows: Any = DODGE_WINDOWS, *, pause
     flex_s = _secs(flex, "flex") if daily is not None else None
     if daily is not None and flex_s is None:
         raise UsageError("--daily HH:MM needs --flex W: how far the start may move either way, e.g. --flex 3h")
-    wins = [Window(f"±{format_duration(flex_s)}", seconds=2 * flex_s)] if daily is not None else parse_list(windows, parse_window)
+    wins = [Window(f"±{fmt(flex_s)}", seconds=2 * flex_s)] if daily is not None else parse_list(windows, parse_window)
     if not wins:
         raise UsageError("no window; pass --window W (e.g. 12h or 50%)")
     if policies is None:
