@@ -77,7 +77,7 @@ def test_engines_identical_on_full_year(hourly_dir):
             a = engine.costs(d.v, g, st, spec, "python")
             b = engine.costs(d.v, g, st, spec, "numpy")
             for k in ("base", "fs", "pr", "base_f", "fs_f", "pr_f"):
-                assert list(getattr(a, k)) == pytest.approx(list(getattr(b, k)), rel=1e-12)
+                assert list(getattr(a, k)) == pytest.approx(list(getattr(b, k)), rel=1e-10)  # sums in another order
             assert list(a.chunks) == list(b.chunks)
 
 
@@ -129,7 +129,7 @@ def test_noisy_plans_never_beat_the_oracle_and_are_reproducible(hourly_dir):
         assert r["seeds"] == 3 and r["starts"] == o[p].n and r["forecast"] == "error 30%"
         assert r["mean_savings_pct"] < o[p].stats["mean_savings_pct"]
         assert r["claimed_minus_realised_pct"] > 0 and r["worse_than_now_pct"] > 0
-        assert o[p].stats["worse_than_now_pct"] == 0 and o[p].to_dict()["claimed_minus_realised_pct"] == 0
+        assert o[p].stats["worse_than_now_pct"] == 0 and o[p].to_dict()["claimed_minus_realised_pct"] == pytest.approx(0, abs=1e-9)
 
 
 def test_total_savings_is_total_emissions_over_total_baseline(hourly_dir):

@@ -16,6 +16,7 @@ pure-Python one give the same numbers (tests), as does the planner start by star
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -102,36 +103,96 @@ def _row(v, t: int, width: int, forecast) -> tuple[list[float], list[float]]:
     return x, [v[t + j - arg * ((j // arg) + 1)] for j in range(width)]
 
 
-def _fs_row(f: list[float], x: list[float], g: Geometry) -> tuple[float, float, float, float]:
-    """(true base, true plan, claimed base, claimed plan) of Flexible Start on one row."""
-    s, w = g.step, g.width
-    pf, px = [0.0], [0.0]
-    for j in range(w):
-        ln = g.length(j)
-        pf.append(pf[-1] + f[j] * ln)
-        px.append(px[-1] + x[j] * ln)
+def _prefix(y: Sequence[float], step: float) -> list[float]:
+    out, acc = [0.0], 0.0
+    for x in y:
+        acc += x * step
+        out.append(acc)
+    return out
 
-    def G(p, y, a):
-        i = min(int(a / s + 1e-9), w - 1)
-        return p[i] + (a - i * s) * y[i]
 
-    best, pick = math.inf, 0.0
+def _fs_costs(cum: list[float], y: Sequence[float], t: int, g: Geometry) -> list[float]:
+    """Each candidate start's cost for a start at index t, from a series' prefix sums."""
+    s, last = g.step, g.width - 1
+    out = []
     for a in g.offsets:
-        c = G(pf, f, a + g.D) - G(pf, f, a)
-        if c < best:
-            best, pick = c, a
-    return (G(px, x, g.D) - G(px, x, 0.0), G(px, x, pick + g.D) - G(px, x, pick), G(pf, f, g.D) - G(pf, f, 0.0), best)
+        b = a + g.D
+        i, j = min(int(a / s + 1e-9), last), min(int(b / s + 1e-9), last)
+        out.append(cum[t + j] + (b - j * s) * y[t + j] - cum[t + i] - (a - i * s) * y[t + i])
+    return out
+
+
+def _fs_sliding(v, fv, g: Geometry, starts: list[int]) -> list[tuple[float, float, float, float]]:
+    """Flexible Start for every start when the forecast is one series. A candidate's cost depends
+    only on its absolute start, so each is computed once, in time order (for each interval: its
+    start, then the start that ends the job on a boundary); a start's candidates on and off the
+    grid are a contiguous run of that sequence, whose sliding minimum (earliest on ties) it takes,
+    before comparing the window's end. Returns ``_fs_pick``'s tuples."""
+    from collections import deque
+
+    s, D, n = g.step, g.D, len(v)
+    m = int(math.floor(D / s + 1e-9))
+    rho = D - m * s
+    phase = s - rho if rho >= 1e-3 else None
+    per = 1 if phase is None else 2
+
+    def on(o: float, base: float) -> bool:
+        return abs((o - base) / s - round((o - base) / s)) <= 1e-9
+
+    run = sum(1 for o in g.offsets if on(o, 0.0) or (phase is not None and on(o, phase)))
+    ends = [o for o in g.offsets if not on(o, 0.0) and not (phase is not None and on(o, phase))]
+    cum_x = _prefix(v, s)
+    cum_f = cum_x if fv is v else _prefix(fv, s)
+
+    def cost(cum, y, a):
+        b = a + D
+        i, j = min(int(a / s + 1e-9), n - 1), min(int(b / s + 1e-9), n - 1)
+        return cum[j] + (b - j * s) * y[j] - cum[i] - (a - i * s) * y[i]
+
+    top = min(n, (max(starts) if starts else 0) + (run + 1) // per + 1)
+    cand_x, cand_f = [], []
+    for i in range(top):
+        for a in ((i * s,) if phase is None else (i * s, i * s + phase)):
+            cx = cost(cum_x, v, a)
+            cand_x.append(cx)
+            cand_f.append(cx if fv is v else cost(cum_f, fv, a))
+    out = []
+    dq: deque[int] = deque()
+    nxt = 0
+    for t in starts:
+        lo, hi = per * t, per * t + run - 1
+        while nxt <= hi:
+            while dq and cand_f[dq[-1]] > cand_f[nxt]:
+                dq.pop()
+            dq.append(nxt)
+            nxt += 1
+        while dq[0] < lo:
+            dq.popleft()
+        k = dq[0]
+        best_f, best_x = cand_f[k], cand_x[k]
+        for o in ends:  # the window's end, off both grids: last in time, so it must be strictly cheaper
+            a = t * s + o
+            c_f = cost(cum_f, fv, a)
+            if c_f < best_f:
+                best_f, best_x = c_f, cost(cum_x, v, a)
+        out.append((cand_x[lo], best_x, cand_f[lo], best_f))
+    return out
+
+
+def _fs_pick(cf: list[float], cx: list[float]) -> tuple[float, float, float, float]:
+    """(true base, true plan, claimed base, claimed plan): the first cheapest candidate on the forecast."""
+    k = min(range(len(cf)), key=cf.__getitem__)
+    return cx[0], cx[k], cf[0], cf[k]
 
 
 def _pr_row(f: list[float], x: list[float], g: Geometry) -> tuple[float, float, int]:
     """(true cost, claimed cost, runs) of the Pause & Resume greedy on one row."""
     w = g.width
-    order = sorted(range(w), key=lambda j: (f[j], j))
     left = g.D
     whole = [False] * w
     cf = cx = 0.0
     part = -1
-    for j in order:
+    for _, j in sorted(zip(f, range(w))):
         if left <= TOL:
             break
         ln = g.length(j)
@@ -153,10 +214,18 @@ def _pr_row(f: list[float], x: list[float], g: Geometry) -> tuple[float, float, 
 
 def _python(v, g: Geometry, starts: list[int], forecast) -> Costs:
     out = Costs(starts, [], [], [], [], [], [], [])
+    fv = forecast[1] if forecast is not None and forecast[0] == "series" else None
+    cum_x = _prefix(v, g.step)
+    window = _Sliding(v if forecast is None else fv, g) if forecast is None or fv is not None else None
+    slid = iter(_fs_sliding(v, v if forecast is None else fv, g, starts)) if window is not None else None
     for t in starts:
-        x, f = _row(v, t, g.width, forecast)
-        b, fs, bf, fsf = _fs_row(f, x, g)
-        pr, prf, runs = _pr_row(f, x, g)
+        if slid is not None:  # the forecast is one series: its windows slide
+            b, fs, bf, fsf = next(slid)
+            pr, prf, runs = window.greedy(t, v)
+        else:  # persistence: a forecast of its own at each start
+            x, f = _row(v, t, g.width, forecast)
+            b, fs, bf, fsf = _fs_pick(_row_costs(f, g), _fs_costs(cum_x, v, t, g))
+            pr, prf, runs = _pr_row(f, x, g)
         out.base.append(b)
         out.fs.append(fs)
         out.base_f.append(bf)
@@ -165,6 +234,67 @@ def _python(v, g: Geometry, starts: list[int], forecast) -> Costs:
         out.pr_f.append(prf)
         out.chunks.append(runs)
     return out
+
+
+class _Sliding:
+    """The window's intervals as (value, index) pairs kept sorted while the start moves on."""
+
+    def __init__(self, f: Sequence[float], g: Geometry):
+        self.f, self.g = f, g
+        self.t = None
+        self.pairs: list[tuple[float, int]] = []
+
+    def _move(self, t: int) -> None:
+        w, f = self.g.width, self.f
+        if self.t is not None and t == self.t + 1:
+            del self.pairs[bisect.bisect_left(self.pairs, (f[t - 1], t - 1))]
+            bisect.insort(self.pairs, (f[t + w - 1], t + w - 1))
+        else:
+            self.pairs = sorted((f[i], i) for i in range(t, t + w))
+        self.t = t
+
+    def greedy(self, t: int, x: Sequence[float]) -> tuple[float, float, int]:
+        """(true cost, claimed cost, runs): as ``_pr_row``, without sorting the window afresh."""
+        self._move(t)
+        g, f = self.g, self.f
+        left, cf, cx = g.D, 0.0, 0.0
+        whole: list[int] = []
+        part = -1
+        for _, i in self.pairs:
+            if left <= TOL:
+                break
+            ln = g.length(i - t)
+            if ln <= left + TOL:
+                whole.append(i)
+                left -= ln
+                cf += f[i] * ln
+                cx += x[i] * ln
+            else:
+                part = i
+                cf += f[i] * left
+                cx += x[i] * left
+                left = 0.0
+        whole.sort()
+        runs = sum(1 for k, i in enumerate(whole) if k == 0 or whole[k - 1] != i - 1)
+        if part >= 0:
+            k = bisect.bisect_left(whole, part)
+            joined = (k > 0 and whole[k - 1] == part - 1) or (k < len(whole) and whole[k] == part + 1)
+            runs += 0 if joined else 1
+        return cx, cf, runs
+
+
+def _row_costs(f: list[float], g: Geometry) -> list[float]:
+    """Candidate costs on one row (its last interval may be partial), from the row's prefix sums."""
+    p = [0.0]
+    for j, y in enumerate(f):
+        p.append(p[-1] + y * g.length(j))
+    s, last = g.step, g.width - 1
+
+    def G(a):
+        i = min(int(a / s + 1e-9), last)
+        return p[i] + (a - i * s) * f[i]
+
+    return [G(a + g.D) - G(a) for a in g.offsets]
 
 
 # -- NumPy ------------------------------------------------------------------------------------
@@ -188,32 +318,53 @@ def _numpy(v, g: Geometry, starts: list[int], forecast) -> Costs:
     import numpy as np
 
     T = np.asarray(starts, dtype=np.int64)
-    w, s = g.width, g.step
+    w = g.width
     X, F = _rows_np(v, T, w, forecast)
     lens = np.array([g.length(j) for j in range(w)])
-
-    def prefix(Y):
-        return np.concatenate([np.zeros((Y.shape[0], 1)), np.cumsum(Y * lens, axis=1)], axis=1)
-
-    PX, PF = prefix(X), prefix(F)
     offs = np.asarray(g.offsets)
-
-    def G(P, Y, a):
-        i = np.minimum((a / s + 1e-9).astype(np.int64), w - 1)
-        return P[:, i] + (a - i * s) * Y[:, i]
-
-    cf = G(PF, F, offs + g.D) - G(PF, F, offs)
+    if forecast is None or forecast[0] == "series":  # each row is a slice of one series: one prefix sum each
+        cx = _fs_series(np.asarray(v, dtype=float), T, offs, g)
+        cf = cx if forecast is None else _fs_series(np.asarray(forecast[1], dtype=float), T, offs, g)
+    else:
+        cx, cf = _fs_rows(X, lens, T, offs, g), _fs_rows(F, lens, T, offs, g)
     pick = np.argmin(cf, axis=1)  # the first minimum: the earliest start
     r = np.arange(T.size)
-    cx_all = G(PX, X, offs + g.D) - G(PX, X, offs)
-    out = Costs(list(starts), cx_all[:, 0].tolist(), cx_all[r, pick].tolist(), [], [], cf[:, 0].tolist(),
-                cf[r, pick].tolist(), [])
-    pr, prf, runs = _pr_numpy(X, F, lens, g.D)
-    out.pr, out.pr_f, out.chunks = pr.tolist(), prf.tolist(), runs.tolist()
+    pr, prf, runs = _pr_numpy(X, F, lens, g.D, same=forecast is None)
+    return Costs(list(starts), cx[:, 0], cx[r, pick], pr, runs, cf[:, 0], cf[r, pick], prf)
+
+
+def _fs_series(a, T, offs, g: Geometry):
+    """Cost of each candidate start (columns) for each start t (rows), from the series' prefix sums."""
+    import numpy as np
+
+    s = g.step
+    cum = np.concatenate(([0.0], np.cumsum(a) * s))
+    out = np.empty((T.size, offs.size))
+    for k, o in enumerate(offs):
+        out[:, k] = _integral(cum, a, T, o + g.D, s, g) - _integral(cum, a, T, o, s, g)
     return out
 
 
-def _pr_numpy(X, F, lens, D: float):
+def _integral(cum, a, T, x: float, s: float, g: Geometry):
+    i = min(int(x / s + 1e-9), g.width - 1)
+    return cum[T + i] + (x - i * s) * a[T + i]
+
+
+def _fs_rows(Y, lens, T, offs, g: Geometry):
+    """The same from per-row prefix sums (a persistence forecast differs at every start)."""
+    import numpy as np
+
+    s, w = g.step, g.width
+    P = np.concatenate([np.zeros((Y.shape[0], 1)), np.cumsum(Y * lens, axis=1)], axis=1)
+
+    def G(x):
+        i = np.minimum((x / s + 1e-9).astype(np.int64), w - 1)
+        return P[:, i] + (x - i * s) * Y[:, i]
+
+    return G(offs + g.D) - G(offs)
+
+
+def _pr_numpy(X, F, lens, D: float, same: bool = False):
     import numpy as np
 
     n, w = X.shape
@@ -224,7 +375,7 @@ def _pr_numpy(X, F, lens, D: float):
     take[take <= TOL] = 0.0
     r = np.arange(n)[:, None]
     cf = (np.take_along_axis(F, order, axis=1) * take).sum(axis=1)
-    cx = (np.take_along_axis(X, order, axis=1) * take).sum(axis=1)
+    cx = cf if same else (np.take_along_axis(X, order, axis=1) * take).sum(axis=1)
     whole_sorted = take >= L - TOL
     whole = np.zeros((n, w), dtype=bool)
     whole[r, order] = whole_sorted

@@ -448,7 +448,7 @@ def _rows(runs: list[dict[str, eng.Costs]], per_region, D: float, w: Window, N: 
         for p in policies:
             a, af = attr[p]
             plan, base, plan_f, base_f, ch = _pool(runs, name, a, af)
-            pph = (math.fsum(ch) / len(ch) - 1) / hours if p == "pause-resume" and ch else (
+            pph = (math.fsum(ch) / len(ch) - 1) / hours if p == "pause-resume" and len(ch) else (
                 0.0 if p == "flexible-start" else None)
             rows.append(Row(name, p, D, w.label, N, len(plan) // len(runs), summary(plan, base, plan_f, base_f), pph,
                             fc.label, fc.seeds))
@@ -458,16 +458,16 @@ def _rows(runs: list[dict[str, eng.Costs]], per_region, D: float, w: Window, N: 
 
 
 def _pool(runs, name, a: str, af: str):
-    plan, base, plan_f, base_f, ch = [], [], [], [], []
-    for r in runs:
-        c = r[name]
-        plan.extend(getattr(c, a))
-        plan_f.extend(getattr(c, af))
-        base.extend(c.base)
-        base_f.extend(c.base_f)
-        if a == "pr":
-            ch.extend(c.chunks)
-    return plan, base, plan_f, base_f, ch
+    """One region's per-start costs over the seeds, joined (arrays stay arrays)."""
+    cs = [r[name] for r in runs]
+    cols = [[getattr(c, k) for c in cs] for k in (a, "base", af, "base_f")] + [[c.chunks for c in cs] if a == "pr" else []]
+    if len(cs) == 1:
+        return tuple(x[0] if x else [] for x in cols)
+    if eng.have_numpy():
+        import numpy as np
+
+        return tuple(np.concatenate([np.asarray(y) for y in x]) if x else [] for x in cols)
+    return tuple([v for y in x for v in y] for x in cols)
 
 
 def _region_rows(runs, names, here: str, D, w, N, fc, policies, hours) -> list[Row]:
