@@ -2,7 +2,7 @@
 
 A dynamic programme that is exact in continuous time for flat power, written as named steps:
 ``refine`` adds the points where a run of minimal length can end or start, ``balances`` lists
-the lengths the one free piece of a plan can take, ``Moves`` precomputes where each kind of
+the lengths the one free piece of a plan can take, ``moves`` precomputes where each kind of
 run goes, ``_walk`` runs the programme over the points in time order, ``_trace`` reads the
 plan back.
 
@@ -22,7 +22,8 @@ one end in the whole plan, so that plan is made of:
 
 The programme walks the cuts and the points L after and before each cut; its states carry the
 work done (exact), whether the balancing piece is used and the runs used, and a plan is
-accepted when its work is D. With a measured power profile the same walk costs each piece at
+accepted when its work is D. Steps: ``window`` (cuts, ``refine``, ``balances``, ``moves``),
+``_walk`` (``_running`` and ``_paused`` at each point), ``_trace``, ``plan``. With a measured power profile the same walk costs each piece at
 the job time it runs (the job's slices run in order, as in Dodge et al.): exact over these
 points, which is a restriction of continuous time.
 """
@@ -273,85 +274,114 @@ class _Walk:
         return True
 
 
-def _walk(c: Cells, dense: Dense, D: float, profile: Profile, idle_w: float, L: float, cap: float, upper: float,
-          whole_only: bool = False):
-    """The programme: states at each point in time order, each move to a later point (or, for a
-    run that ends, to the same point paused). Returns (walk, tables) for ``_trace``. With
-    ``whole_only`` it plans whole runs only: fewer states, a plan in hand sooner."""
+@dataclass(frozen=True)
+class Window:
+    """The window as the programme sees it: cuts and cell lengths (seconds from now), refined
+    points, the balancing piece's lengths, and the moves."""
+
+    cuts: list[float]
+    lengths: list[float]
+    pts: Points
+    rhos: list[float]
+    mv: Moves
+    L: float
+    max_minimal: int
+    exact_whole: bool  # whole runs alone are the full programme (no off-cut point, no piece)
+
+
+def window(c: Cells, D: float, L: float, cap: float, whole_only: bool) -> Window:
     cuts = [x - c.now for x in c.cuts]
     lengths = [b - a for a, b in zip(cuts, cuts[1:])]
-    n = len(lengths)
-    pts = refine(cuts, 0.0 if whole_only else L)
-    max_minimal = 0 if L <= TOL or whole_only else int(min(math.floor(D / L + 1e-9), cap))
-    rhos = [] if whole_only else balances(lengths, c.step, D, L, max_minimal)
-    mv = moves(cuts, lengths, pts, L, rhos)
-    w = _Walk(dense, c, cuts, pts, D, profile, idle_w, cap, L, rhos, max_minimal, upper)
-    # the whole-run walk is already the full one when no point lies off the cuts and no piece is needed
-    w.exact = whole_only and len(refine(cuts, L).x) == len(cuts) and not balances(
-        lengths, c.step, D, L, 0 if L <= TOL else int(min(math.floor(D / L + 1e-9), cap)))
-    tables: list[dict] = [dict() for _ in pts.x]
+    full_max = 0 if L <= TOL else int(min(math.floor(D / L + 1e-9), cap))
+    full_pts, full_rhos = refine(cuts, L), balances(lengths, c.step, D, L, full_max)
+    pts = refine(cuts, 0.0) if whole_only else full_pts
+    rhos = [] if whole_only else full_rhos
+    exact = len(full_pts.x) == len(cuts) and not full_rhos
+    return Window(cuts, lengths, pts, rhos, moves(cuts, lengths, pts, L, rhos), L, 0 if whole_only else full_max, exact)
+
+
+def _walk(c: Cells, dense: Dense, D: float, profile: Profile, idle_w: float, L: float, cap: float, upper: float,
+          whole_only: bool = False):
+    """The programme: states at each point in time order; a running state moves on (``_running``),
+    a paused one waits or opens a run (``_paused``). Returns (walk, tables) for ``_trace``. With
+    ``whole_only`` it plans whole runs only: fewer states, a plan in hand sooner."""
+    win = window(c, D, L, cap, whole_only)
+    w = _Walk(dense, c, win.cuts, win.pts, D, profile, idle_w, cap, L, win.rhos, win.max_minimal, upper)
+    w.exact = whole_only and win.exact_whole
+    tables: list[dict] = [dict() for _ in win.pts.x]
     tables[0][(BEFORE, 0, -1, 0)] = [0.0, 0, 0.0, 0.0, None, ()]
-    xs = pts.x
-    put = w.put
-    for p, x in enumerate(xs):
-        table = tables[p]
-        ci = pts.cut[p]
-        for key in [k for k in table if k[0] == RUNNING]:
-            val = table[key]
-            cost, runs, first, work = val[0], val[1], val[2], val[3]
-            s = key[2]
-            here = (p, key)
-            if not w.end(val, cost, work, here, ()):  # stop here, or...
-                put(tables, p, PAUSED, s, runs, cost, first, work, here, ())
-            if ci < n:  # ... run on through cell ci
-                y = cuts[ci + 1]
-                put(tables, pts.of_cut[ci + 1], RUNNING, s, runs, cost + w.run(x, y, work), first, work + lengths[ci],
-                    here, ((x, y),))
-            if s < 0 and ci < n:  # ... or end the run with the balancing piece at the start of cell ci
-                for r_i, rho in enumerate(rhos):
-                    if lengths[ci] >= rho - TOL:
-                        _piece_ends(w, tables, pts, val, here, r_i, x, x + rho, cost + w.run(x, x + rho, work), work + rho)
-        for key in [k for k in table if k[0] != RUNNING]:
-            val = table[key]
-            cost, runs, first, work = val[0], val[1], val[2], val[3]
-            phase, s = key[0], key[2]
-            here = (p, key)
-            if p + 1 < len(xs):  # wait
-                put(tables, p + 1, phase, s, runs, cost + (w.idle(x, xs[p + 1]) if phase == PAUSED else 0.0), first,
-                    work, here, ())
-            if runs + 1 > cap:
-                continue
-            start = first if phase == PAUSED else x
-            if ci >= 0:
-                j = mv.whole_to[ci]
-                if j >= 0:  # a whole run to cut j
-                    put(tables, pts.of_cut[j], RUNNING, s, runs + 1, cost + w.run(x, cuts[j], work), start,
-                        work + cuts[j] - x, here, ((x, cuts[j]),))
-                q = mv.minimal_to[ci]
-                if q >= 0:  # a minimal run, ending off the cuts
-                    y = xs[q]
-                    c2 = cost + w.run(x, y, work)
-                    if not w.end((c2, runs + 1, start), c2, work + L, here, ((x, y),)):
-                        put(tables, q, PAUSED, s, runs + 1, c2, start, work + L, here, ((x, y),))
-                if s < 0:  # the balancing run from this cut: whole cells to cell j, then the piece
-                    for r_i, rho in enumerate(rhos):
-                        for j in mv.balance_open[r_i][ci]:
-                            e = cuts[j] + rho
-                            _piece_ends(w, tables, pts, (cost, runs + 1, start), here, r_i, x, e,
-                                        cost + w.run(x, e, work), work + e - x)
-            k = pts.ends_l_before[p]
-            if k >= 0:  # a minimal run to cut k
-                y = cuts[k]
-                put(tables, pts.of_cut[k], RUNNING, s, runs + 1, cost + w.run(x, y, work), start, work + L, here,
-                    ((x, y),))
-            if s < 0:  # the balancing piece at the end of a cell, then whole cells
-                for r_i, a, i1, j in mv.balance_first[p]:
-                    pause = w.idle(x, a) if phase == PAUSED else 0.0
-                    st = first if phase == PAUSED else a
-                    y = cuts[j]
-                    put(tables, pts.of_cut[j], RUNNING, r_i, runs + 1, cost + pause + w.run(a, y, work), st, work + y - a,
-                        here, ((a, y),))
+    for p in range(len(win.pts.x)):
+        for key in [k for k in tables[p] if k[0] == RUNNING]:
+            _running(w, win, tables, p, key)
+        for key in [k for k in tables[p] if k[0] != RUNNING]:  # including runs that just stopped here
+            _paused(w, win, tables, p, key)
     return w, tables
+
+
+def _running(w: _Walk, win: Window, tables, p: int, key) -> None:
+    """A run in progress at a cut: it stops here, runs on through the next cell, or ends with the
+    balancing piece at that cell's start."""
+    cuts, lengths, pts = win.cuts, win.lengths, win.pts
+    x, ci, n = pts.x[p], pts.cut[p], len(lengths)
+    val = tables[p][key]
+    cost, runs, first, work = val[0], val[1], val[2], val[3]
+    s = key[2]
+    here = (p, key)
+    if not w.end(val, cost, work, here, ()):
+        w.put(tables, p, PAUSED, s, runs, cost, first, work, here, ())
+    if ci < n:
+        y = cuts[ci + 1]
+        w.put(tables, pts.of_cut[ci + 1], RUNNING, s, runs, cost + w.run(x, y, work), first, work + lengths[ci],
+              here, ((x, y),))
+    if s < 0 and ci < n:
+        for r_i, rho in enumerate(win.rhos):
+            if lengths[ci] >= rho - TOL:
+                _piece_ends(w, tables, pts, val, here, r_i, x, x + rho, cost + w.run(x, x + rho, work), work + rho)
+
+
+def _paused(w: _Walk, win: Window, tables, p: int, key) -> None:
+    """Before the first run or paused: wait to the next point, or open a run of one of the kinds
+    (whole, minimal from or to a cut, balancing from a cut or with its piece first)."""
+    cuts, pts, mv, L = win.cuts, win.pts, win.mv, win.L
+    x, ci = pts.x[p], pts.cut[p]
+    val = tables[p][key]
+    cost, runs, first, work = val[0], val[1], val[2], val[3]
+    phase, s = key[0], key[2]
+    here = (p, key)
+    put = w.put
+    if p + 1 < len(pts.x):  # wait
+        put(tables, p + 1, phase, s, runs, cost + (w.idle(x, pts.x[p + 1]) if phase == PAUSED else 0.0), first, work,
+            here, ())
+    if runs + 1 > w.cap:
+        return
+    start = first if phase == PAUSED else x
+    if ci >= 0:
+        j = mv.whole_to[ci]
+        if j >= 0:  # a whole run to cut j (and on from there)
+            put(tables, pts.of_cut[j], RUNNING, s, runs + 1, cost + w.run(x, cuts[j], work), start, work + cuts[j] - x,
+                here, ((x, cuts[j]),))
+        q = mv.minimal_to[ci]
+        if q >= 0:  # a minimal run, ending off the cuts
+            y = pts.x[q]
+            c2 = cost + w.run(x, y, work)
+            if not w.end((c2, runs + 1, start), c2, work + L, here, ((x, y),)):
+                put(tables, q, PAUSED, s, runs + 1, c2, start, work + L, here, ((x, y),))
+        if s < 0:  # the balancing run from this cut: whole cells to cell j, then the piece
+            for r_i, rho in enumerate(win.rhos):
+                for j in mv.balance_open[r_i][ci]:
+                    e = cuts[j] + rho
+                    _piece_ends(w, tables, pts, (cost, runs + 1, start), here, r_i, x, e, cost + w.run(x, e, work),
+                                work + e - x)
+    k = pts.ends_l_before[p]
+    if k >= 0:  # a minimal run to cut k
+        put(tables, pts.of_cut[k], RUNNING, s, runs + 1, cost + w.run(x, cuts[k], work), start, work + L, here,
+            ((x, cuts[k]),))
+    if s < 0:  # the balancing piece at the end of a cell, then whole cells
+        for r_i, a, _, j in mv.balance_first[p]:
+            pause = w.idle(x, a) if phase == PAUSED else 0.0
+            y = cuts[j]
+            put(tables, pts.of_cut[j], RUNNING, r_i, runs + 1, cost + pause + w.run(a, y, work),
+                first if phase == PAUSED else a, work + y - a, here, ((a, y),))
 
 
 def _piece_ends(w: _Walk, tables, pts: Points, val, here, r_i: int, a: float, e: float, cost: float, work: float) -> None:
