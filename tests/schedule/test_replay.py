@@ -337,3 +337,28 @@ def test_works_without_numpy(monkeypatch):
     for a, b in zip(sim.rows, with_numpy.rows):
         for k, v in a.stats.items():
             assert v == pytest.approx(b.stats[k], rel=1e-9, abs=1e-9), k
+
+
+def test_simulate_cli_like_a_stored_run_with_idle_power(tmp_path, wattwise_cmd):
+    """--like RUN_ID replays a stored run's measured profile (its duration by default), --idle-w charges pauses."""
+    from wattwise.store import open_store
+
+    db = tmp_path / "runs.db"
+    st = open_store(str(db))
+    st.create_run("abc123def456", start_ts=T0, scope="process", region="GB", pue=1.0)
+    st.append_samples("abc123def456", [(T0 + k * 600, "gpu", (100 * min(k * 600, H) + 1000 * max(0, k * 600 - H)), None)
+                                       for k in range(13)])
+    st.close()
+    f = write_series(tmp_path / "s.csv", T0, H, [100 + (i * 37) % 300 for i in range(24 * 40)])
+    base = [*wattwise_cmd, "simulate", "--series", str(f), "--like", "abc123", "--store", str(db), "--window", "6h",
+            "--pause-resume", "--sample", "2/month", "--json"]
+    runs = {}
+    for idle in ("0", "400"):
+        p = subprocess.run([*base, "--idle-w", idle], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        r = json.loads(p.stdout.strip().splitlines()[-1])["results"][0]
+        assert r["duration_s"] == 2 * H and r["starts"] == 4
+        runs[idle] = r
+    assert "start by start" in p.stderr
+    assert runs["400"]["mean_savings_pct"] <= runs["0"]["mean_savings_pct"] + 1e-9  # pauses now cost
+    assert runs["400"]["pauses_per_hour"] <= runs["0"]["pauses_per_hour"]
