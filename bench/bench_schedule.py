@@ -167,13 +167,19 @@ def reference_plan(series, now: float, D: float, N: float, pause_resume: bool):
         return [(best, best + D)]
     pts = sorted({now, end} | {b for b in hours if now < b < end})
     pieces = sorted(((series.mean_over(a, b)[0], a, b) for a, b in zip(pts, pts[1:])))
-    left, chosen = D, []
+    left, chosen, part = D, [], None
     for _, a, b in pieces:
         if left <= 1e-6:
             break
-        take = min(left, b - a)
-        chosen.append((a, a + take))
-        left -= take
+        if b - a <= left + 1e-6:
+            chosen.append((a, b))
+            left -= b - a
+        else:
+            part, left = (a, b, left), 0.0
+    if part is not None:  # next to a running neighbour when there is one (one pause fewer)
+        a, b, r = part
+        ends, starts_ = {y for _, y in chosen}, {x for x, _ in chosen}
+        chosen.append((b - r, b) if b in starts_ and a not in ends else (a, a + r))
     slots: list[list[float]] = []
     for a, b in sorted(chosen):
         if slots and abs(slots[-1][1] - a) < 1e-6:
