@@ -1,15 +1,16 @@
-"""Plans use the forecast's own interval boundaries as well as "now" (planned off the hour)."""
+"""Planned off the hour: plans start and pause on the forecast's own interval boundaries, or
+now, or where the window ends: wherever the cost can change, and nowhere else."""
 from __future__ import annotations
 
 import json
 import subprocess
 
 import pytest
-import schedule_brute as bf
+import schedule_ref as ref
 from schedule_helpers import write_series
 
 from wattwise.schedule import schedule, windows
-from wattwise.schedule.grid import cells, densify, next_boundary, plan_cells
+from wattwise.schedule.grid import cut, densify, next_boundary
 from wattwise.schedule.profile import Profile
 from wattwise.series import from_points
 
@@ -30,15 +31,15 @@ def _dip(n=48, clean=(9, 10), dirty=400.0):
 
 def test_planning_cells_are_the_forecast_intervals_from_now():
     d = densify(_series(_dip()))
-    c = plan_cells(d, NOW, NOW + 14 * H)
-    assert c.anchor == T0 + 4 * H and c.starts[:3] == (NOW, T0 + 4 * H, T0 + 5 * H)
+    c = cut(d, NOW, NOW + 14 * H)
+    assert c.starts[:3] == (NOW, T0 + 4 * H, T0 + 5 * H)
     assert c.lengths[0] == pytest.approx(143.0) and c.lengths[1:-1] == (H,) * (len(c) - 2)
-    assert c.starts[-1] + c.lengths[-1] == pytest.approx(NOW + 14 * H)
+    assert c.cuts[-1] == pytest.approx(NOW + 14 * H) and c.lengths[-1] == pytest.approx(H - 143.0)
     assert c.mean[0] == 403.0  # the rest of the 03:00 interval, not a mix with the next
-    # on a boundary (or within a millisecond of one) they are the cells of Dodge et al.: whole steps from now
+    # on a boundary (or within a millisecond of one) the cells are whole steps from now
     for now in (T0 + 4 * H, T0 + 4 * H - 0.0004, T0 + 4 * H + 0.0004):
         assert next_boundary(d, now) == now
-        assert plan_cells(d, now, now + 6 * H).starts == cells(d, now, now + 6 * H).starts
+        assert cut(d, now, now + 6 * H).starts == tuple(now + k * H for k in range(6))
 
 
 def test_flexible_start_begins_exactly_when_the_dip_does():
@@ -48,10 +49,10 @@ def test_flexible_start_begins_exactly_when_the_dip_does():
     fs = windows.best_flexible_start(d, NOW, end, 2 * H, 12 * H, Profile.flat(1000, 2 * H))
     assert fs.slots == ((T0 + 9 * H, T0 + 11 * H),)
     assert fs.total_g == pytest.approx(K * 1000 * 2 * H * 80)  # not a second in a dirty hour
-    # cells of one step from now (the model before interval boundaries) could only straddle the dip's edges
-    only_now = windows.flexible_start(cells(d, NOW, end), d, 2 * H, 12 * H, Profile.flat(1000, 2 * H))
-    assert only_now.start in (NOW + 5 * H, NOW + 6 * H) and only_now.total_g > fs.total_g
-    assert fs.total_g == pytest.approx(bf.flexible_start(s, NOW, H, 2 * H, 12 * H, end, bf.flat(1000))[0])
+    # whole hours from now (the cell model of earlier versions) could only straddle the dip's edges
+    grid_from_now = min(K * 1000 * s.mean_over(NOW + k * H, NOW + (k + 2) * H)[0] * 2 * H for k in range(13))
+    assert grid_from_now > fs.total_g
+    assert fs.total_g == pytest.approx(ref.flexible_start(s, NOW, 2 * H, 12 * H, ref.Power.flat(1000, 2 * H), 1)[0])
 
 
 def test_pause_resume_uses_whole_forecast_intervals():
@@ -93,7 +94,6 @@ def test_partial_first_slot_starting_now():
     s = _series(vals)
     pr = windows.best_pause_resume(densify(s), now, now + 1.5 * H + 6 * H, 1.5 * H, Profile.flat(1000, 1.5 * H))
     assert pr.slots == ((now, T0 + 4 * H), (T0 + 6 * H, T0 + 7 * H))
-    assert pr.anchor == T0 + 4 * H
     assert pr.total_g == pytest.approx(K * 1000 * (0.5 * H * 10 + H * 50))
 
 
@@ -127,7 +127,7 @@ def test_measured_profile_on_the_aligned_grid():
     fs = windows.best_flexible_start(densify(s), now, now + 2 * H + 5 * H, 2 * H, 5 * H, prof)
     assert fs.slots == ((T0 + 5 * H, T0 + 7 * H),)
     assert fs.total_g == pytest.approx(K * (100 * H * 500 + 2000 * H * 20))
-    b = bf.flexible_start(s, now, H, 2 * H, 5 * H, now + 7 * H, prof.energy)
+    b = ref.flexible_start(s, now, 2 * H, 5 * H, ref.Power(prof.knots_t, prof.knots_e), 1800)
     assert b == (pytest.approx(fs.total_g), T0 + 5 * H)
 
 
@@ -191,25 +191,28 @@ def test_cli_sub_minute_forecast_keeps_seconds(tmp_path, wattwise_cmd):
 
 
 @pytest.mark.parametrize("zone", ["US-CAL-CISO", "DE-LU", "AU-NSW"])
-def test_never_costlier_than_cells_from_now_alone(hourly_dir, zone):
-    """Real hourly data planned at random seconds: both grids never lose to the grid from now, and often win."""
+def test_never_costlier_than_whole_steps_from_now(hourly_dir, zone):
+    """Real hourly data planned at random seconds: never costlier than any plan on whole steps
+    from now (the cell model of earlier versions, costed here from the Series), and often cheaper."""
     import random
 
     from wattwise.series import read_series
 
-    d = densify(read_series(hourly_dir / zone / f"{zone}_2023_hourly.csv.gz"))
+    s = read_series(hourly_dir / zone / f"{zone}_2023_hourly.csv.gz")
+    d = densify(s)
     rng = random.Random(zone)
     wins = 0
     for _ in range(40):
         now = d.t0 + rng.randrange(0, 8600) * H + rng.uniform(1, 3599)
-        D, N = rng.choice([2, 2.5, 6]) * H, rng.choice([3, 12]) * H
-        end, prof = now + D + N, Profile.flat(1000, D)
-        alone = cells(d, now, end)
-        pairs = [(windows.best_flexible_start(d, now, end, D, N, prof), windows.flexible_start(alone, d, D, N, prof)),
-                 (windows.best_pause_resume(d, now, end, D, prof), windows.pause_resume(alone, d, D, prof)),
-                 (windows.best_pause_resume(d, now, end, D, prof, idle_w=50, min_run_s=H, max_pauses=1),
-                  windows.pause_resume(alone, d, D, prof, idle_w=50, min_run_s=H, max_pauses=1))]
-        for both, old in pairs:
-            assert both.total_g <= old.total_g * (1 + 1e-12)
-            wins += both.total_g < old.total_g * (1 - 1e-9)
-    assert wins >= 20  # of 120 plans: the interval grid matters, it is not a formality
+        D, N = rng.choice([2, 3, 6]) * H, rng.choice([3, 12]) * H
+        prof = Profile.flat(1000, D)
+        hours = [s.mean_over(now + k * H, now + (k + 1) * H)[0] for k in range(int((D + N) / H))]
+        m = int(D / H)
+        old_fs = min(sum(hours[k:k + m]) for k in range(int(N / H) + 1)) * K * 1000 * H
+        old_pr = sum(sorted(hours)[:m]) * K * 1000 * H
+        fs = windows.best_flexible_start(d, now, now + D + N, D, N, prof)
+        pr = windows.best_pause_resume(d, now, now + D + N, D, prof)
+        for new, old in ((fs.total_g, old_fs), (pr.total_g, old_pr)):
+            assert new <= old * (1 + 1e-12)
+            wins += new < old * (1 - 1e-9)
+    assert wins >= 20  # of 80 plans: the boundaries matter, they are not a formality

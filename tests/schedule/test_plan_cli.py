@@ -257,3 +257,123 @@ def test_forecast_directory_per_region(hourly_dir):
         fc.load(str(hourly_dir), "FR", 1_685_577_600.0, 6 * H)
     d = densify(read_series(hourly_dir / "GB"))
     assert d.step == H and not d.filled
+
+
+# -- forecasts that are what they claim -------------------------------------------------------
+def test_stale_history_is_no_forecast(tmp_path, wattwise_cmd):
+    """History that ended long ago never drives a wait: start now, savings null, exit 0."""
+    hist = write_series(tmp_path / "old.csv", T0, H, [100 + (h % 24) * 10 for h in range(24 * 8)])
+    now = T0 + 700 * 86400
+    p = schedule("6h", "24h", region="DE", forecast=str(hist), now=now)
+    assert not p.available and p.policy == "now" and p.start == now and p.wait_s == 0
+    assert p.emissions_g is None and p.savings_pct is None
+    assert p.notes[0] == "no usable forecast (newest data 692 days old): start now"
+    r = subprocess.run([*wattwise_cmd, "schedule", "--duration", "6h", "--within", "24h", "--region", "DE", "--forecast",
+                        str(hist), "--now", "2025-12-01T10:00Z", "--json"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout.strip().splitlines()[-1])
+    assert d["available"] is False and d["savings_pct"] is None and d["wait_s"] == 0
+    assert d["notes"][0].startswith("no usable forecast (newest data ") and d["notes"][0].endswith("days old): start now")
+    # the limit is stated and can be moved; within it, persistence and its track record
+    fresh = schedule("2h", "6h", region="DE", forecast=str(hist), now=T0 + 9 * 86400, max_age="2d")
+    assert fresh.available and fresh.forecast.method == "persistence-1d"
+    assert not schedule("2h", "6h", region="DE", forecast=str(hist), now=T0 + 9 * 86400, max_age="12h").available
+
+
+def test_persistence_plan_reports_its_track_record(hourly_dir, tmp_path):
+    """A plan on a persistence forecast says how often such plans beat starting now in the zone's history."""
+    from wattwise.schedule import simulate
+    from wattwise.schedule.history import span
+
+    s = read_series(hourly_dir / "DE-LU" / "DE-LU_2023_hourly.csv.gz")
+    now = s.end + 3 * H
+    p = schedule("6h", "12h", region="DE", forecast=s, now=now)
+    tr = p.track_record
+    assert p.forecast.method == "persistence-1d" and tr is not None and tr["starts"] > 8000
+    assert 0 < tr["beat_now_pct"] < 100 and 0 < tr["worse_than_now_pct"] < 100
+    assert tr["claimed_mean_savings_pct"] > tr["realised_mean_savings_pct"]
+    assert any(n.startswith("track record: flexible-start plans on a 1d persistence forecast") for n in p.notes)
+    assert p.to_dict()["track_record"]["beat_now_pct"] == tr["beat_now_pct"]
+    # the same figures as replaying the last 365 days with simulate
+    d = span(densify(s), s.end - 365 * 86400, None)
+    sim = simulate({"DE": d}, "6h", "12h", forecast="persistence-1d", pause_resume=False)
+    assert sim.rows[0].stats["better_than_now_pct"] == pytest.approx(tr["beat_now_pct"])
+    assert sim.rows[0].stats["mean_savings_pct"] == pytest.approx(tr["realised_mean_savings_pct"])
+    no = schedule("6h", "12h", region="DE", forecast=s, now=now, track_record=False)
+    assert no.track_record is None and no.slots == p.slots
+
+
+def test_forecast_states_issue_time_horizon_and_signal(tmp_path):
+    f = write_series(tmp_path / "f.csv", T0, H, VALS)
+    p = schedule("3h", "6h", region="GB", forecast=str(f), now=T0 + 600)
+    fd = p.to_dict()["forecast"]
+    assert fd["issued_at"] and fd["horizon_end"].startswith("2024-01-03T00:00")
+    assert fd["horizon_s"] == pytest.approx(48 * H - 600) and fd["signal"] == "average" == p.to_dict()["signal"]
+    marginal = from_points([(T0 + i * 300, 200 + (i % 7) * 50) for i in range(200)], signal="marginal")
+    m = schedule("1h", "2h", region="US-CAL-CISO", forecast=marginal, now=T0)
+    assert m.forecast.signal == "marginal" and m.to_dict()["signal"] == "marginal"
+    with pytest.raises(UsageError, match="different signals"):
+        schedule("1h", "2h", regions="US-CAL-CISO,GB", forecast={"US-CAL-CISO": marginal, "GB": str(f)}, now=T0)
+
+
+def test_marginal_column_gives_a_marginal_replay(tmp_path):
+    from wattwise.schedule import simulate
+
+    moer = tmp_path / "moer.csv"
+    moer.write_text("time,moer\n" + "".join(f"{T0 + i * 300:.0f},{0.2 + (i % 7) / 20}\n" for i in range(600)))
+    sim = simulate(str(moer), "1h", "2h", column="moer")
+    assert sim.signal == "marginal" and sim.to_dict()["signal"] == "marginal"
+
+
+def test_provider_signal_reaches_the_plan(monkeypatch):
+    import wattwise.intensity as wi
+
+    monkeypatch.delenv("WATTWISE_OFFLINE")
+    now = 1_900_000_000.0 - 1_900_000_000 % 3600
+
+    def forecast(zone, provider=None):
+        return from_points([(now + i * 300, 300 + (i * 37) % 200) for i in range(100)], source="watttime (forecast)",
+                           signal="marginal")
+
+    monkeypatch.setattr(wi, "forecast", forecast, raising=False)
+    p = schedule("1h", "3h", region="US-CAL-CISO", forecast="watttime", now=now)
+    assert p.available and p.signal == "marginal" and p.to_dict()["forecast"]["signal"] == "marginal"
+
+
+# -- a recurring job: --at TIME --flex W ------------------------------------------------------------
+def test_at_flex_plans_around_the_usual_time():
+    s = _s([300, 280, 100, 120, 90, 400, 50, 60, 500, 300, 200, 250] * 4)
+    nominal = T0 + 4 * H
+    p = schedule("1h", at=nominal, flex="3h", region="GB", forecast=s, now=T0)
+    assert p.baseline_start == nominal and p.window_s == 6 * H and p.nominal == nominal and p.flex_s == 3 * H
+    assert p.start == T0 + 6 * H  # the 50 g/kWh hour, 2 h after the usual time
+    assert p.baseline_emissions_g == pytest.approx(1000 * H * 90 / 3.6e6)
+    d = p.to_dict()
+    assert d["nominal_start"].startswith("2024-01-01T04:00") and d["baseline_start"] == d["nominal_start"]
+    # known later than nominal - flex: the window opens now, the baseline is still the usual time
+    late = schedule("1h", at=nominal, flex="3h", region="GB", forecast=s, now=T0 + 3.5 * H)
+    assert late.start >= T0 + 3.5 * H and late.window_s == pytest.approx(3.5 * H) and late.baseline_start == nominal
+    with pytest.raises(UsageError, match="ended"):
+        schedule("1h", at=nominal, flex="1h", region="GB", forecast=s, now=T0 + 6 * H)
+    with pytest.raises(UsageError, match="needs --at"):
+        schedule("1h", "3h", flex="1h", region="GB", forecast=s, now=T0)
+
+
+def test_cli_at_flex(tmp_path, wattwise_cmd):
+    f = write_series(tmp_path / "f.csv", T0, H, [300, 280, 100, 120, 90, 400, 50, 60, 500, 300, 200, 250] * 4)
+    p = _run(wattwise_cmd, "--duration", "1h", "--at", "04:00", "--flex", "3h", "--region", "GB", "--forecast", str(f),
+             "--now", "2024-01-01T00:00Z")
+    assert p.returncode == 0, p.stderr
+    assert "flexible start within +-3 h of 2024-01-01 04:00 UTC" in p.stdout
+    assert "run    2024-01-01 06:00 UTC -> 2024-01-01 07:00 UTC" in p.stdout
+    assert "at 2024-01-01 04:00 UTC in GB" in p.stdout and "saves 44.4 %" in p.stdout
+    # HH:MM already past today (with its window): the next day's
+    p = _run(wattwise_cmd, "--duration", "1h", "--at", "01:00", "--flex", "30min", "--region", "GB", "--forecast", str(f),
+             "--now", "2024-01-01T03:00Z", "--json")
+    d = json.loads(p.stdout.strip().splitlines()[-1])
+    assert d["nominal_start"].startswith("2024-01-02T01:00")
+    for args, want in ((["--flex", "1h", "--within", "3h"], "--flex W needs --at"),
+                       (["--at", "04:00", "--flex", "1h", "--within", "3h"], "drop --within"),
+                       (["--at", "4 o'clock", "--flex", "1h"], "--at")):
+        p = _run(wattwise_cmd, "--duration", "1h", "--region", "GB", "--forecast", str(f), "--now", "2024-01-01T00:00Z", *args)
+        assert p.returncode == 2 and want in p.stderr and "Traceback" not in p.stderr, p.stderr

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
+from ..schedule.plan import span
 from ._common import add_json, add_store, duration, positive_float
 
 EPILOG = """examples:
@@ -13,6 +14,7 @@ EPILOG = """examples:
   wattwise schedule --duration 4h --by 2024-05-02T08:00Z --regions DE,FR,GB --forecast ../shared/data/ci-hourly-greendcc-em-2021-2024
   wattwise schedule --duration 6h --within 12h --region GB --forecast ukgrid --format slurm -- train.sbatch
   wattwise schedule --duration 2h --within 1d --region DE --forecast history.csv --persistence 7d --json
+  wattwise schedule --duration 2h --at 02:00 --flex 3h --region GB --forecast gb.csv   # tonight's run, +-3 h
 
 Flexible Start may begin anywhere in [now, now + WITHIN]; with --pause-resume the job's slots
 lie in [now, now + WITHIN + DURATION] (Dodge et al. 2022). Planned emissions are an estimate:
@@ -27,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--duration", type=duration("duration"), help="the job's run time, e.g. 6h (default with --like: that run's)")
     p.add_argument("--within", type=duration("window"), metavar="W", help="how long the start may be delayed, e.g. 12h")
     p.add_argument("--by", metavar="TIME", help="deadline: the job must finish by TIME (ISO 8601, or +24h)")
+    p.add_argument("--at", metavar="TIME", help="a recurring job's usual start (ISO 8601, or HH:MM today, UTC): "
+                   "the baseline; with --flex the start may move either way")
+    p.add_argument("--flex", type=duration("flex"), metavar="W", help="with --at: start anywhere within +-W of TIME")
     p.add_argument("--region", help="where the job runs now (the baseline), e.g. GB, US-CAL-CISO, aws:eu-west-2")
     p.add_argument("--regions", metavar="R1,R2,...", help="regions the job may run in (the first is 'here' unless --region)")
     p.add_argument("--forecast", action="append", metavar="FILE|PROVIDER|R=FILE",
@@ -34,6 +39,8 @@ def register(sub) -> None:
                         "or REGION=FILE (repeatable)")
     p.add_argument("--persistence", choices=["1d", "7d"], default="1d",
                    help="when the forecast source holds only history: repeat the same time 1 day (default) or 1 week earlier")
+    p.add_argument("--max-age", type=duration("maximum history age"), metavar="D",
+                   help="history ending longer ago than D is no forecast (default 2d): the answer is to start now")
     p.add_argument("--pause-resume", action="store_true", help="allow pausing through dirty hours")
     p.add_argument("--min-run", type=duration("minimum run"), metavar="D", help="with --pause-resume: shortest chunk, e.g. 1h")
     p.add_argument("--max-pauses", type=int, metavar="N", help="with --pause-resume: at most N pauses")
@@ -55,8 +62,10 @@ def main(args) -> int:
 
     if not args.region and not args.regions:
         raise UsageError("no region given; pass --region R (or --regions R1,R2,... to let wattwise choose)")
-    if args.within is None and args.by is None and not args.regions:
-        raise UsageError("no window; pass --within W (e.g. 12h) or --by TIME (a deadline)")
+    if args.within is None and args.by is None and args.at is None and not args.regions:
+        raise UsageError("no window; pass --within W (e.g. 12h), --by TIME (a deadline) or --at TIME --flex W")
+    if args.flex is not None and args.at is None:
+        raise UsageError("--flex W needs --at TIME (the job's usual start); for a window from now use --within W")
     if args.power_w and args.like:
         raise UsageError("--power-w and --like both set the job's power; give one")
     fc = args.forecast
@@ -64,7 +73,9 @@ def main(args) -> int:
         fc = fc[0]
     plan = schedule(args.duration, args.within, by=args.by, region=args.region, regions=args.regions, forecast=fc,
                     pause_resume=args.pause_resume, min_run=args.min_run, max_pauses=args.max_pauses, idle_w=args.idle_w,
-                    power_w=args.power_w, like=args.like, store=args.store, now=args.now, persistence=args.persistence)
+                    power_w=args.power_w, like=args.like, store=args.store, now=args.now, persistence=args.persistence,
+                    at=_at(args.at, args.now, args.flex or 0.0), flex=args.flex if args.at is not None else None,
+                    max_age=args.max_age)
     cmd = list(args.cmd or [])
     if cmd and cmd[0] == "--":
         cmd = cmd[1:]
@@ -86,16 +97,22 @@ def main(args) -> int:
     return 0
 
 
-def span(seconds: float, minutes: bool = False) -> str:
-    """A duration without its zero parts ('2 h', '5 h 2 min', '2 min 23 s'); ``minutes``: rounded to the minute."""
-    if seconds < 59.5 and not (minutes and seconds >= 30):
-        return f"{seconds:.0f} s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f} s"
-    total = int(round(seconds / 60)) * 60 if minutes else int(round(seconds))
-    m, sec = divmod(total, 60)
-    h, m = divmod(m, 60)
-    d, h = divmod(h, 24)
-    parts = [f"{v} {u}" for v, u in ((d, "d"), (h, "h"), (m, "min"), (sec, "s")) if v]
-    return " ".join(parts) or "0 s"
+def _at(text: str | None, now: str | None, flex: float):
+    """--at TIME: ISO 8601, or HH:MM (UTC): the next such time whose window (+-flex) is still open."""
+    if text is None or ":" not in text or len(text) > 5:
+        return text
+    from datetime import datetime, timezone
+
+    from ..units import parse_time
+
+    try:
+        h, m = (int(x) for x in text.split(":"))
+        assert 0 <= h < 24 and 0 <= m < 60
+    except (ValueError, AssertionError):
+        raise UsageError(f"invalid --at '{text}'; give HH:MM (UTC) or an ISO 8601 time") from None
+    ref = parse_time(now) if now else datetime.now(timezone.utc)
+    t = ref.replace(hour=h, minute=m, second=0, microsecond=0).timestamp()
+    return t + 86400 if t + flex < ref.timestamp() else t
 
 
 def _about(seconds: float) -> str:
@@ -125,12 +142,19 @@ def format_plan(plan) -> str:
 
     lines = []
     if not plan.available:
-        lines.append(f"wattwise: {'; '.join(plan.notes)}")
+        lines.append(f"wattwise: {plan.notes[0]}")
+        lines.extend(f"  note: {n}" for n in plan.notes[1:])
         return "\n".join(lines)
-    pol = {"now": "start now", "flexible-start": f"flexible start within +{span(plan.window_s)}",
-           "pause-resume": f"pause & resume within +{span(plan.window_s)} of its duration"}[plan.policy]
+    if plan.nominal is not None:
+        around = f" within +-{span(plan.flex_s or 0.0)} of {_t(plan.nominal)}"
+        pol = {"now": f"at {_t(plan.nominal)}", "flexible-start": "flexible start" + around,
+               "pause-resume": "pause & resume" + around}[plan.policy]
+    else:
+        pol = {"now": "start now", "flexible-start": f"flexible start within +{span(plan.window_s)}",
+               "pause-resume": f"pause & resume within +{span(plan.window_s)} of its duration"}[plan.policy]
     f = plan.forecast
-    src = f"{f.source}, {f.method}, {_ago(f.age_s(plan.planned_at))} ({f.issued_basis})" if f else "none"
+    src = (f"{f.source}, {f.method}, {_ago(f.age_s(plan.planned_at))} ({f.issued_basis}), {f.signal} intensity"
+           if f else "none")
     secs = bool(f) and f.dense.step % 60 != 0
     lines.append(f"Plan for a {span(plan.duration_s)} job in {plan.region} ({pol}; forecast: {src})")
     prev = None
@@ -146,8 +170,9 @@ def format_plan(plan) -> str:
         lines.append(f"    of which paused    {format_mass_g(plan.idle_g)}  (idle {plan.idle_w:g} W while paused)")
     if plan.baseline_emissions_g is not None:
         sv = plan.savings_pct
-        lines.append(f"  start now in {plan.baseline_region:<8}{format_mass_g(plan.baseline_emissions_g)}"
-                     + (f"  -> saves {sv:.1f} %" if sv is not None else ""))
+        base = (f"at {_t(plan.baseline_start, secs)} in {plan.baseline_region}  " if plan.nominal is not None
+                else f"start now in {plan.baseline_region:<8}")
+        lines.append(f"  {base}{format_mass_g(plan.baseline_emissions_g)}" + (f"  -> saves {sv:.1f} %" if sv is not None else ""))
     for a in plan.alternatives:
         if a.emissions_g is None:
             lines.append(f"  region {a.region:<12} no plan: {a.reason}")

@@ -12,7 +12,11 @@ Sources, in the order ``load`` tries them for a spec:
   forecast: each future interval takes the value of the same time one day earlier
   (``persistence="1d"``, default) or one week earlier (``"7d"``), from the latest day (week)
   the history covers. Simple and documented; day-ahead persistence is the usual baseline that
-  real forecasts are judged against.
+  real forecasts are judged against. History that ended more than ``max_age_s`` before now
+  (default 2 days) is no forecast at all: last year's afternoon says nothing about tomorrow's.
+
+A forecast states what it is: its issue time, its horizon, and its signal (``average`` or
+``marginal``, from the source: a provider's series, a file's value column).
 """
 from __future__ import annotations
 
@@ -32,6 +36,8 @@ _ALIASES = {"em": "electricitymaps", "electricity-maps": "electricitymaps", "ele
             "wt": "watttime", "gb": "ukgrid", "carbonintensity": "ukgrid", "carbon-intensity": "ukgrid",
             "uk": "ukgrid", "national-grid": "ukgrid"}
 PERSISTENCE = {"1d": 86400.0, "7d": 7 * 86400.0}
+MAX_AGE_S = 2 * 86400.0  # history ending longer ago than this does not make a persistence forecast
+MARGINAL_COLUMNS = ("moer", "marginal")
 SERIES_SUFFIXES = (".csv", ".gz", ".json")
 
 
@@ -47,10 +53,15 @@ class Forecast:
     issued_basis: str
     notes: tuple[str, ...] = ()
     signal: str = "average"
+    history: Dense | None = None  # what a persistence forecast was made from (for its track record)
 
     @property
     def horizon_end(self) -> float:
         return self.dense.end
+
+    def horizon_s(self, now: float) -> float:
+        """How far ahead of ``now`` the forecast reaches."""
+        return max(0.0, self.horizon_end - now)
 
     def age_s(self, now: float) -> float | None:
         return None if self.issued_at is None else max(0.0, now - self.issued_at)
@@ -58,7 +69,7 @@ class Forecast:
     def to_dict(self, now: float) -> dict[str, Any]:
         return {"region": self.region, "source": self.source, "method": self.method, "signal": self.signal,
                 "issued_at": iso(self.issued_at), "issued_basis": self.issued_basis, "age_s": self.age_s(now),
-                "resolution_s": self.dense.step, "horizon_end": iso(self.horizon_end),
+                "resolution_s": self.dense.step, "horizon_end": iso(self.horizon_end), "horizon_s": self.horizon_s(now),
                 "filled_gaps": [{"start": iso(a), "end": iso(b)} for a, b in self.dense.filled]}
 
 
@@ -68,6 +79,24 @@ class NoForecast:
 
     region: str
     reason: str
+    data_age_s: float | None = None  # set when the only data was history too old to use
+
+
+def signal_of(series: Series) -> str:
+    """The series' signal: as declared, or marginal when its value column says so (WattTime MOER)."""
+    col = (series.column or "").lower()
+    if series.signal == "marginal" or any(k in col for k in MARGINAL_COLUMNS):
+        return "marginal"
+    return series.signal or "average"
+
+
+def days_old(seconds: float) -> str:
+    """'700 days', '1 day', '9 hours': how old data is, in the unit a reader expects."""
+    if seconds >= 86400:
+        d = int(seconds // 86400)
+        return f"{d} day{'s' if d != 1 else ''}"
+    h = max(1, int(round(seconds / 3600)))
+    return f"{h} hour{'s' if h != 1 else ''}"
 
 
 def canonical_provider(name: str) -> str | None:
@@ -179,14 +208,16 @@ def persistence(history: Dense, now: float, horizon_s: float, period: str = "1d"
         vals.append(history.value_at(src))
     if not vals:
         raise UsageError(f"history too short for a {period} persistence forecast (needs at least {period} of data)")
-    return Dense(t0, step, tuple(vals), (), history.source, history.zone)
+    return Dense(t0, step, tuple(vals), (), history.source, history.zone, history.signal)
 
 
 def _as_dense(obj: Any, what: str) -> Dense:
     if isinstance(obj, Dense):
         return obj
     if isinstance(obj, Series):
-        return densify(obj)
+        d = densify(obj)
+        sig = signal_of(obj)
+        return d if d.signal == sig else Dense(d.t0, d.step, d.v, d.filled, d.source, d.zone, sig)
     pts = []
     for x in obj:  # points (t, g) or objects with datetime/g_per_kwh
         if isinstance(x, (tuple, list)):
@@ -201,7 +232,8 @@ def _as_dense(obj: Any, what: str) -> Dense:
         elif hasattr(t, "timestamp"):
             t = t.timestamp()
         pts.append((float(t), float(g)))
-    return densify(from_points(pts, source=what, what=what))
+    sig = getattr(obj, "signal", None) if getattr(obj, "signal", None) in ("average", "marginal") else "average"
+    return densify(from_points(pts, source=what, what=what, signal=sig))
 
 
 def _provider(name: str, region: str, now: float, horizon_s: float):
@@ -251,8 +283,12 @@ def _provider(name: str, region: str, now: float, horizon_s: float):
         return NoForecast(region, f"{name} forecast not understood: {e}")
 
 
-def load(spec: Any, region: str, now: float, horizon_s: float, *, persistence_period: str = "1d") -> Forecast | NoForecast:
-    """The forecast for ``region`` from ``spec`` (path, provider name, Series, Dense, points or None)."""
+def load(spec: Any, region: str, now: float, horizon_s: float, *, persistence_period: str = "1d",
+         max_age_s: float = MAX_AGE_S) -> Forecast | NoForecast:
+    """The forecast for ``region`` from ``spec`` (path, provider name, Series, Dense, points or None).
+
+    History only, ending more than ``max_age_s`` before ``now``: a NoForecast that says how old
+    the newest data is (the plan then recommends starting now)."""
     if persistence_period not in PERSISTENCE:
         raise UsageError(f"unknown persistence period '{persistence_period}'; use 1d or 7d")
     if spec is None:
@@ -281,16 +317,22 @@ def load(spec: Any, region: str, now: float, horizon_s: float, *, persistence_pe
                     f"; give a series file or one of: {', '.join(PROVIDERS)}"
                 raise UsageError(f"forecast '{text}' is neither a file nor a known provider{hint}")
             s = read_for_region(p, region)
-            dense = densify(s)
+            dense = _as_dense(s, str(p))
             source, method = s.source, "file"
             issued, basis = p.stat().st_mtime, "file modified time"
     if dense.filled:
         hours = sum(b - a for a, b in dense.filled) / 3600
         notes.append(f"{len(dense.filled)} gap(s) in the forecast ({hours:.3g} h) filled by linear interpolation")
     step = dense.step
+    history = None
     if dense.end <= now:
-        # history only: persistence
+        # history only: persistence, if it is recent enough to say anything about the coming hours
         hist_end = dense.end
+        if now - hist_end > max_age_s:
+            return NoForecast(region, f"{source} ends {iso(hist_end)}, {days_old(now - hist_end)} before the planning "
+                                      f"time; a persistence forecast needs data from the last {days_old(max_age_s)}",
+                              now - hist_end)
+        history = dense
         dense = persistence(dense, now, horizon_s, persistence_period)
         notes.append(f"{source} ends {iso(hist_end)}, before the planning time: persistence forecast "
                      f"(same time {'one day' if persistence_period == '1d' else 'one week'} earlier)")
@@ -299,8 +341,8 @@ def load(spec: Any, region: str, now: float, horizon_s: float, *, persistence_pe
     elif dense.t0 > now:
         if dense.t0 - now <= step + 1e-6:
             notes.append(f"forecast starts {dense.t0 - now:.0f} s after the planning time; its first value is held back to now")
-            dense = Dense(dense.t0 - step, step, (dense.v[0],) + dense.v, dense.filled, dense.source, dense.zone)
+            dense = Dense(dense.t0 - step, step, (dense.v[0],) + dense.v, dense.filled, dense.source, dense.zone, dense.signal)
         else:
             raise UsageError(f"forecast for {region} starts at {iso(dense.t0)}, after the planning time {iso(now)}; "
                              f"give a forecast that covers now (or plan as of another time with --now)")
-    return Forecast(region, dense, source, method, issued, basis, tuple(notes))
+    return Forecast(region, dense, source, method, issued, basis, tuple(notes), dense.signal, history)

@@ -3,12 +3,8 @@
 Planning needs the intensity integral over arbitrary spans in O(1): a ``Dense`` series holds
 one value per step from ``t0`` with prefix sums. Gaps in the input are filled by linear
 interpolation between the known neighbours and reported (a plan never silently invents a
-value). Cells are the planner's unit of choice: ``step``-long spans on a grid through an anchor.
-The planner uses two grids: ``cells`` from ``now`` (so "start now" is always a candidate, as
-in Dodge et al.; a cell straddling two forecast intervals gets their time-weighted mean), and
-``plan_cells``, the forecast's own intervals, whose first cell runs from ``now`` to the first
-boundary, so a job can start exactly when a clean interval begins. When ``now`` is on a
-boundary the two are the same.
+value). ``cut`` splits a planning window at the forecast's interval boundaries: inside each
+cell the intensity is constant, which is what makes the planner exact in continuous time.
 """
 from __future__ import annotations
 
@@ -32,6 +28,7 @@ class Dense:
     filled: tuple[tuple[float, float], ...] = ()
     source: str = ""
     zone: str | None = None
+    signal: str = "average"  # average | marginal, from the source (a plan says which it optimised)
     _cum: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -98,7 +95,7 @@ def densify(s: Series) -> Dense:
             vals[k] = a + (b - a) * w
         filled.append((t0 + i * step, t0 + j * step))
         i = j
-    return Dense(t0, step, tuple(vals), tuple(filled), s.source, s.zone)  # type: ignore[arg-type]
+    return Dense(t0, step, tuple(vals), tuple(filled), s.source, s.zone, s.signal)  # type: ignore[arg-type]
 
 
 def resample(d: Dense, step: float) -> Dense:
@@ -107,49 +104,29 @@ def resample(d: Dense, step: float) -> Dense:
         return d
     n = int(math.floor((d.end - d.t0) / step + 1e-9))
     v = tuple(d.mean(d.t0 + k * step, d.t0 + (k + 1) * step) for k in range(n))
-    return Dense(d.t0, step, v, d.filled, d.source, d.zone)
+    return Dense(d.t0, step, v, d.filled, d.source, d.zone, d.signal)
 
 
 @dataclass(frozen=True)
 class Cells:
-    """Planning cells from ``now``: cell k spans [starts[k], starts[k] + lengths[k]).
-
-    Cell boundaries are ``anchor + k*step``; with ``anchor > now`` the first cell is the
-    shorter [now, anchor).
-    """
+    """The window [now, end) cut at the forecast's interval boundaries: cell k spans
+    [starts[k], starts[k] + lengths[k]) at the constant intensity ``mean[k]``. The first and
+    last cells are shorter than ``step`` when ``now`` or ``end`` fall inside an interval."""
 
     now: float
+    end: float
     step: float
     starts: tuple[float, ...]
     lengths: tuple[float, ...]
     mean: tuple[float, ...]  # g/kWh over the cell
-    anchor: float  # a grid point: now, or the first forecast boundary after it
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def rest(self) -> "Cells":
-        """The cells after the first (what is left once the job has run the first one whole)."""
-        return Cells(self.now, self.step, self.starts[1:], self.lengths[1:], self.mean[1:], self.anchor)
-
-
-def cells(d: Dense, now: float, end: float, step: float | None = None, anchor: float | None = None) -> Cells:
-    """Cells of ``step`` (default: the series step) covering [now, end), on the grid through
-    ``anchor`` (default ``now``; otherwise in [now, now + step)); the first and last may be shorter."""
-    step = float(step or d.step)
-    anchor = now if anchor is None or anchor - now <= EPS else float(anchor)
-    starts, lengths, mean = [], [], []
-    a = now
-    k = 0 if anchor > now else 1  # the next grid point after a is anchor + k*step
-    while a < end - EPS:
-        nb = anchor + k * step
-        b = min(nb, end)
-        starts.append(a)
-        lengths.append(b - a)
-        mean.append(d.mean(a, b))
-        a = nb
-        k += 1
-    return Cells(now, step, tuple(starts), tuple(lengths), tuple(mean), anchor)
+    @property
+    def cuts(self) -> tuple[float, ...]:
+        """The cut points: every cell's start, then ``end``."""
+        return self.starts + (self.end,)
 
 
 def next_boundary(d: Dense, now: float) -> float:
@@ -161,7 +138,18 @@ def next_boundary(d: Dense, now: float) -> float:
     return d.t0 + (k + 1) * d.step
 
 
-def plan_cells(d: Dense, now: float, end: float) -> Cells:
-    """The planning cells over [now, end): the forecast's own intervals, the first one cut at ``now``
-    when ``now`` lies between two boundaries (so ``starts[0] == now`` always)."""
-    return cells(d, now, end, anchor=next_boundary(d, now))
+def cut(d: Dense, now: float, end: float) -> Cells:
+    """[now, end) cut at the forecast's boundaries (a planning time within a millisecond of a
+    boundary counts as on it, so no millisecond-long first cell appears)."""
+    step = d.step
+    b = next_boundary(d, now)
+    pts = [now]
+    x = b if b > now else now + step
+    while x < end - EPS:
+        pts.append(x)
+        x += step
+    pts.append(end)
+    starts = tuple(pts[:-1])
+    lengths = tuple(y - x for x, y in zip(pts, pts[1:]))
+    mean = tuple(d.mean(x, y) for x, y in zip(pts, pts[1:]))
+    return Cells(now, end, step, starts, lengths, mean)

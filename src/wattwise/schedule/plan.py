@@ -12,15 +12,14 @@ begins. The baseline is costed on the forecast's intervals (exact for any energy
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 from ..errors import UsageError
-from ..units import format_duration, iso, parse_duration, parse_time
+from ..units import iso, parse_duration, parse_time
 from . import windows
 from .forecast import Forecast, NoForecast, load
-from .grid import plan_cells
 from .profile import Profile
 
 POLICIES = ("now", "flexible-start", "pause-resume")
@@ -73,6 +72,18 @@ class Schedule:
     notes: tuple[str, ...] = ()
     alternatives: tuple[RegionPlan, ...] = ()
     deadline: float | None = None
+    nominal: float | None = None  # --at: the job's usual start, the baseline
+    flex_s: float | None = None  # --flex: start anywhere within +-flex of nominal
+    track_record: dict[str, Any] | None = None  # persistence forecasts: how such plans did in this zone's history
+
+    @property
+    def signal(self) -> str | None:
+        """average | marginal: the signal the plan minimised (from its forecast's source)."""
+        return self.forecast.signal if self.forecast is not None else None
+
+    @property
+    def baseline_start(self) -> float:
+        return self.nominal if self.nominal is not None else self.planned_at
 
     @property
     def savings_pct(self) -> float | None:
@@ -112,11 +123,28 @@ class Schedule:
             "power_w": self.power_w,
             "power_assumed": self.power_assumed,
             "estimate": "planned emissions = the job's energy profile x forecast intensity of each planned slot",
+            "signal": self.signal,
+            "baseline_start": iso(self.baseline_start),
+            "nominal_start": iso(self.nominal),
+            "flex_s": self.flex_s,
             "forecast": self.forecast.to_dict(self.planned_at) if self.forecast else None,
+            "track_record": self.track_record,
             "regions": [a.to_dict(self.baseline_emissions_g) for a in self.alternatives],
             "notes": list(self.notes),
         }
         return d
+
+
+def span(seconds: float, minutes: bool = False) -> str:
+    """A duration without its zero parts ('2 h', '5 h 2 min', '2 min 23 s'); ``minutes``: rounded to the minute."""
+    if seconds < 59.5 and not (minutes and seconds >= 30):
+        return f"{seconds:.0f} s" if seconds >= 1 or seconds == 0 else f"{seconds:.1f} s"
+    total = int(round(seconds / 60)) * 60 if minutes else int(round(seconds))
+    m, sec = divmod(total, 60)
+    h, m = divmod(m, 60)
+    d, h = divmod(h, 24)
+    parts = [f"{v} {u}" for v, u in ((d, "d"), (h, "h"), (m, "min"), (sec, "s")) if v]
+    return " ".join(parts) or "0 s"
 
 
 def _savings(x: float | None, base: float | None) -> float | None:
@@ -226,43 +254,39 @@ def _dir_regions(forecast: Any) -> set[str]:
     return out
 
 
-def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region: str | None = None,
-             regions: Sequence[str] | str | None = None, forecast: Any = None, pause_resume: bool = False,
-             min_run: Any = None, max_pauses: int | None = None, idle_w: float = 0.0, power_w: float | None = None,
-             like: str | None = None, store: str | None = None, now: Any = None, persistence: str = "1d",
-             profile: Profile | None = None) -> Schedule:
-    """Plan a job of ``duration`` to start within ``within`` (or finish ``by``), in the cleanest of ``regions``.
+@dataclass(frozen=True)
+class Job:
+    """A planning request, checked: what to plan, from when, against which baseline."""
 
-    ``forecast``: a series file or directory, a provider name, a Series, or a mapping region ->
-    any of those. No usable forecast gives a Schedule with ``available=False`` that recommends
-    running now (it never waits on a missing credential).
-    """
-    t_now = _ts(now, "--now") if now is not None else time.time()
+    duration_s: float
+    profile: Profile
+    window_s: float  # the start may move this far after ``start_from``
+    start_from: float  # now, or nominal - flex
+    baseline_start: float  # now, or the nominal time
+    policy: str
+    deadline: float | None = None
+    min_run_s: float | None = None
+    max_pauses: int | None = None
+    idle_w: float = 0.0
+    nominal: float | None = None
+    flex_s: float | None = None
+
+    @property
+    def end(self) -> float:
+        """The window's end: the last moment the job may run."""
+        return self.start_from + self.window_s + self.duration_s
+
+
+def _job(t_now: float, duration: Any, within: Any, by: Any, at: Any, flex: Any, pause_resume: bool, min_run: Any,
+         max_pauses: int | None, idle_w: float, power_w: float | None, profile: Profile | None) -> Job:
     D = _secs(duration, "duration")
-    if profile is None and like:
-        from .profile import from_run
-
-        profile = from_run(like, store)
     if D is None:
         if profile is None:
             raise UsageError("no job duration; pass --duration D (e.g. 6h) or --like RUN_ID")
         D = profile.duration_s
     if D <= 0:
         raise UsageError(f"duration must be > 0 (got {D:g} s); e.g. --duration 6h")
-    if profile is None:
-        profile = Profile.flat(power_w, D)
-    else:
-        profile = profile.stretched(D)
-    N = _secs(within, "window")
-    deadline = _ts(by, "--by", t_now)
-    notes: list[str] = []
-    if deadline is not None:
-        room = deadline - t_now - D
-        if room < -1e-6:
-            raise UsageError(f"the job ({format_duration(D)}) does not fit before the deadline {iso(deadline)} "
-                             f"({format_duration(max(0.0, deadline - t_now))} from now); move --by later or shorten --duration")
-        N = room if N is None else min(N, room)
-    N = max(0.0, N or 0.0)
+    profile = Profile.flat(power_w, D) if profile is None else profile.stretched(D)
     if min_run is not None or max_pauses is not None or idle_w:
         if not pause_resume:
             raise UsageError("--min-run, --max-pauses and --idle-w apply to --pause-resume; add --pause-resume")
@@ -270,27 +294,133 @@ def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region
         raise UsageError(f"invalid --max-pauses {max_pauses!r}: give a whole number >= 0")
     if idle_w is not None and idle_w < 0:
         raise UsageError(f"invalid --idle-w {idle_w!r}: give the power drawn while paused in W (>= 0)")
-    L = _secs(min_run, "minimum run")
+    kw = dict(duration_s=D, profile=profile, min_run_s=_secs(min_run, "minimum run"), max_pauses=max_pauses,
+              idle_w=float(idle_w or 0.0))
+    if at is not None:
+        return _around(t_now, at, flex, within, by, pause_resume, kw)
+    if flex is not None:
+        raise UsageError("--flex W needs --at TIME (the job's usual start); for a window from now use --within W")
+    N = _secs(within, "window")
+    deadline = _ts(by, "--by", t_now)
+    if deadline is not None:
+        room = deadline - t_now - D
+        if room < -1e-6:
+            raise UsageError(f"the job ({span(D)}) does not fit before the deadline {iso(deadline)} "
+                             f"({span(max(0.0, deadline - t_now))} from now); move --by later or shorten --duration")
+        N = room if N is None else min(N, room)
+    N = max(0.0, N or 0.0)
     policy = "now" if N <= 0 else ("pause-resume" if pause_resume else "flexible-start")
+    return Job(window_s=N, start_from=t_now, baseline_start=t_now, policy=policy, deadline=deadline, **kw)
 
+
+def _around(t_now: float, at: Any, flex: Any, within: Any, by: Any, pause_resume: bool, kw: dict) -> Job:
+    """A recurring job's run: start anywhere in [nominal - flex, nominal + flex], against running at nominal."""
+    if within is not None or by is not None:
+        raise UsageError("--at TIME --flex W sets the window itself; drop --within/--by")
+    nominal = _ts(at, "--at", t_now)
+    W = _secs(flex, "flex") or 0.0
+    if t_now > nominal + W + 1e-6:
+        raise UsageError(f"the window of a job at {iso(nominal)} +-{span(W)} ended "
+                         f"{span(t_now - nominal - W)} ago; give a later --at")
+    start_from = max(t_now, nominal - W)
+    N = nominal + W - start_from
+    policy = "now" if N <= 0 else ("pause-resume" if pause_resume else "flexible-start")
+    return Job(window_s=N, start_from=start_from, baseline_start=max(nominal, t_now), policy=policy, nominal=nominal,
+               flex_s=W, **kw)
+
+
+def _plan_region(r: str, f: Forecast, job: Job, multi: bool) -> tuple[RegionPlan, float | None, list[str]]:
+    """The best plan in one region, the baseline there (None if the forecast cannot cost it), notes."""
+    notes = [f"{r}: {x}" if multi else x for x in f.notes]
+    d, D = f.dense, job.duration_s
+    known_end = d.end
+    base = None
+    if job.baseline_start + D <= known_end + 1e-6:
+        base = sum(windows.evaluate(d, ((job.baseline_start, job.baseline_start + D),), job.profile))
+    if job.start_from + D > known_end + 1e-6:
+        why = (f"forecast ends {iso(known_end)}, {span(max(0.0, known_end - job.start_from))} after the "
+               f"window opens: shorter than the job ({span(D)})")
+        return RegionPlan(r, None, None, (), None, reason=why), base, notes + [f"{r}: {why}"]
+    n_eff = job.window_s
+    if job.end > known_end + 1e-6:
+        n_eff = max(0.0, known_end - job.start_from - D)
+        notes.append(f"{r}: window limited to the forecast horizon ({iso(known_end)}): planned within the first "
+                     f"{span(n_eff)} of the {span(job.window_s)} window")
+    now, end = job.start_from, job.start_from + D + n_eff
+    if job.policy == "pause-resume":
+        pl = windows.best_pause_resume(d, now, end, D, job.profile, idle_w=job.idle_w, min_run_s=job.min_run_s,
+                                       max_pauses=job.max_pauses)
+    else:
+        pl = windows.best_flexible_start(d, now, end, D, n_eff, job.profile)
+    if pl is None:
+        return RegionPlan(r, None, None, (), None, reason="the known forecast cannot hold the job"), base, notes
+    return RegionPlan(r, pl.start, pl.end, pl.slots, pl.total_g, pl.idle_g), base, notes
+
+
+def _one_signal(fcs: Mapping[str, Forecast]) -> None:
+    """Regions are compared only on one signal: an average and a marginal intensity measure different things."""
+    sig = {r: f.signal for r, f in fcs.items()}
+    if len(set(sig.values())) > 1:
+        listed = ", ".join(f"{r}: {s}" for r, s in sig.items())
+        raise UsageError(f"the regions' forecasts give different signals ({listed}); compare regions on one signal "
+                         "(all average, or all marginal)")
+
+
+def _no_forecast(fcs: Mapping[str, Forecast | NoForecast]) -> tuple[str, ...]:
+    """Why there is no plan, and the recommendation: stale history says how old it is."""
+    miss = [f for f in fcs.values() if isinstance(f, NoForecast)]
+    stale = [f for f in miss if f.data_age_s is not None]
+    if stale and len(stale) == len(miss):
+        from .forecast import days_old
+
+        age = min(f.data_age_s for f in stale)  # type: ignore[type-var]
+        return (f"no usable forecast (newest data {days_old(age)} old): start now",) + tuple(f.reason for f in stale)
+    return (f"no forecast available ({'; '.join(f.reason for f in miss)}); recommendation: run now",)
+
+
+def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region: str | None = None,
+             regions: Sequence[str] | str | None = None, forecast: Any = None, pause_resume: bool = False,
+             min_run: Any = None, max_pauses: int | None = None, idle_w: float = 0.0, power_w: float | None = None,
+             like: str | None = None, store: str | None = None, now: Any = None, persistence: str = "1d",
+             profile: Profile | None = None, at: Any = None, flex: Any = None, max_age: Any = None,
+             track_record: bool = True) -> Schedule:
+    """Plan a job of ``duration`` to start within ``within`` (or finish ``by``), in the cleanest of ``regions``.
+
+    ``forecast``: a series file or directory, a provider name, a Series, or a mapping region ->
+    any of those. No usable forecast gives a Schedule with ``available=False`` that recommends
+    running now (it never waits on a missing credential, nor on history older than ``max_age``,
+    default 2 days). ``at``/``flex``: a recurring job's run, anywhere within +-flex of its usual
+    start ``at``, against running at ``at``. ``track_record``: a plan on a persistence forecast
+    says how often such plans beat starting now in the zone's replayed history.
+    """
+    from .forecast import MAX_AGE_S
+
+    t_now = _ts(now, "--now") if now is not None else time.time()
+    if profile is None and like:
+        from .profile import from_run
+
+        profile = from_run(like, store)
+    job = _job(t_now, duration, within, by, at, flex, pause_resume, min_run, max_pauses, idle_w, power_w, profile)
     known = explicit_regions(forecast) | _dir_regions(forecast)
     ids = _regions(region, regions, known)
     here = ids[0]
     fmap = _forecast_map(forecast, ids)
-    horizon = D + N
-    fcs: dict[str, Forecast | NoForecast] = {r: load(fmap[r], r, t_now, horizon, persistence_period=persistence) for r in ids}
-
-    base_kw = dict(policy=policy, duration_s=D, window_s=N, planned_at=t_now, baseline_region=here, idle_w=float(idle_w or 0.0),
-                   min_run_s=L, max_pauses=max_pauses, profile=profile.source, power_w=profile.mean_power_w,
-                   power_assumed=profile.assumed, deadline=deadline)
+    age = MAX_AGE_S if max_age is None else _secs(max_age, "maximum forecast age")
+    fcs = {r: load(fmap[r], r, t_now, job.end - t_now, persistence_period=persistence, max_age_s=age) for r in ids}
+    D = job.duration_s
+    base_kw = dict(policy=job.policy, duration_s=D, window_s=job.window_s, planned_at=t_now, baseline_region=here,
+                   idle_w=job.idle_w, min_run_s=job.min_run_s, max_pauses=job.max_pauses, profile=job.profile.source,
+                   power_w=job.profile.mean_power_w, power_assumed=job.profile.assumed, deadline=job.deadline,
+                   nominal=job.nominal, flex_s=job.flex_s)
+    now_kw = dict(region=here, start=job.baseline_start, end=job.baseline_start + D,
+                  slots=((job.baseline_start, job.baseline_start + D),), emissions_g=None, baseline_emissions_g=None,
+                  available=False, **{**base_kw, "policy": "now"})
     usable = {r: f for r, f in fcs.items() if isinstance(f, Forecast)}
     if not usable:
-        why = "; ".join(f.reason for f in fcs.values() if isinstance(f, NoForecast))
-        return Schedule(region=here, start=t_now, end=t_now + D, slots=((t_now, t_now + D),), emissions_g=None,
-                        baseline_emissions_g=None, available=False,
-                        notes=(f"no forecast available ({why}); recommendation: run now",), **{**base_kw, "policy": "now"})
-
+        return Schedule(notes=_no_forecast(fcs), **now_kw)
+    _one_signal(usable)
     plans: list[RegionPlan] = []
+    notes: list[str] = []
     baseline = None
     for r in ids:
         f = fcs[r]
@@ -298,44 +428,31 @@ def schedule(duration: Any = None, within: Any = None, *, by: Any = None, region
             plans.append(RegionPlan(r, None, None, (), None, reason=f.reason))
             notes.append(f"{r}: {f.reason}")
             continue
-        notes.extend(f"{r}: {x}" if len(ids) > 1 else x for x in f.notes)
-        d = f.dense
-        known_end = d.end
-        if t_now + D > known_end + 1e-6:
-            why = (f"forecast ends {iso(known_end)}, {format_duration(max(0.0, known_end - t_now))} from now: "
-                   f"shorter than the job ({format_duration(D)})")
-            plans.append(RegionPlan(r, None, None, (), None, reason=why))
-            notes.append(f"{r}: {why}")
-            continue
-        n_eff = N
-        if t_now + D + N > known_end + 1e-6:
-            n_eff = max(0.0, known_end - t_now - D)
-            notes.append(f"{r}: window limited to the forecast horizon ({iso(known_end)}): planned within the first "
-                         f"{format_duration(n_eff)} of the {format_duration(N)} window")
-        end = t_now + D + n_eff
+        rp, base, more = _plan_region(r, f, job, len(ids) > 1)
+        plans.append(rp)
+        notes.extend(more)
         if r == here:
-            b = windows.flexible_start(plan_cells(d, t_now, t_now + D), d, D, 0.0, profile)
-            baseline = b.total_g if b else None
-        if policy == "pause-resume":
-            pl = windows.best_pause_resume(d, t_now, end, D, profile, idle_w=idle_w or 0.0, min_run_s=L, max_pauses=max_pauses)
-        else:
-            pl = windows.best_flexible_start(d, t_now, end, D, n_eff, profile)
-        if pl is None:
-            plans.append(RegionPlan(r, None, None, (), None, reason="the known forecast cannot hold the job"))
-            continue
-        plans.append(RegionPlan(r, pl.start, pl.end, pl.slots, pl.total_g, pl.idle_g))
+            baseline = base
     ok = [p for p in plans if p.emissions_g is not None]
     if not ok:
         reasons = "; ".join(f"{p.region}: {p.reason}" for p in plans)
-        return Schedule(region=here, start=t_now, end=t_now + D, slots=((t_now, t_now + D),), emissions_g=None,
-                        baseline_emissions_g=None, available=False, forecast=usable.get(here) or next(iter(usable.values())),
-                        notes=(f"cannot plan ({reasons}); recommendation: run now",), **{**base_kw, "policy": "now"})
+        return Schedule(forecast=usable.get(here) or next(iter(usable.values())),
+                        notes=(f"cannot plan ({reasons}); recommendation: run now",), **now_kw)
     best = min(ok, key=lambda p: (p.emissions_g, ids.index(p.region)))
     if baseline is None:
-        notes.append(f"no baseline: no usable forecast for {here} over the next {format_duration(D)}")
+        notes.append(f"no baseline: no usable forecast for {here} over the {span(D)} from {iso(job.baseline_start)}")
+    fc = fcs[best.region]
+    record = None
+    if track_record and fc.method.startswith("persistence") and fc.history is not None:  # type: ignore[union-attr]
+        from .replay import track_record as replay_record
+
+        record = replay_record(fc.history, job, fc.method.split("-", 1)[1])  # type: ignore[union-attr]
+        if record is not None:
+            notes.append(record["note"])
     return Schedule(region=best.region, start=best.start, end=best.end, slots=best.slots, emissions_g=best.emissions_g,
-                    baseline_emissions_g=baseline, idle_g=best.idle_g, forecast=fcs[best.region],  # type: ignore[arg-type]
-                    notes=tuple(dict.fromkeys(notes)), alternatives=tuple(plans) if len(ids) > 1 else (), **base_kw)
+                    baseline_emissions_g=baseline, idle_g=best.idle_g, forecast=fc,  # type: ignore[arg-type]
+                    notes=tuple(dict.fromkeys(notes)), alternatives=tuple(plans) if len(ids) > 1 else (),
+                    track_record=record, **base_kw)
 
 
 # -- submitting a plan ---------------------------------------------------------------------

@@ -1,34 +1,43 @@
 """Replay history: what Flexible Start, Pause & Resume and region choice would have saved.
 
-As Dodge et al. (2022, §4) did with WattTime 2020: for each start time in a historical
-series (every interval, or a sample such as 5 per month), plan with perfect knowledge of the
-series (an oracle, so an upper bound on what a forecast achieves), and compare with starting
-at once. Start times lie on the series' own grid, so each replayed plan is the one the planner
-(``windows``) returns at that time; a test checks that they agree.
+As Dodge et al. (2022, §4) did with WattTime 2020: for each start time in a historical series
+(every interval, or a sample such as 5 per month), plan, and compare with starting at once in
+the same region. A recurring job (``daily="HH:MM", flex=W``) is planned once a day anywhere in
+[nominal - W, nominal + W], known at nominal - W, and compared with running at nominal.
 
-Two engines give identical results: a NumPy one (used when NumPy is installed; the
-whole-year replays run in well under a second) and a pure-Python one (sliding-window
-minimum for Flexible Start, a sorted sliding window for Pause & Resume).
+What a plan is made on (``forecast``, ``forecast_error``):
+- the series itself: an oracle (Dodge et al.), an upper bound for any real forecast;
+- the series with error: Gaussian, sigma = ``forecast_error`` x the series mean, one error per
+  interval, drawn from ``seed`` (``seeds`` draws, pooled);
+- wattwise's persistence forecast (``"persistence-1d"`` / ``"persistence-7d"``), made at each
+  start from the data before it, exactly as ``wattwise schedule`` makes it.
+Every plan is costed on the series (realised). A result gives the realised saving per start
+(mean, spread) and in total (1 - total emissions / total baseline), what the plans claimed, and
+the share of plans that emitted more than the baseline.
+
+Starts on the series' grid with flat power and free pauses run in ``engine`` (NumPy when
+installed, else pure Python; the two agree); a measured power profile, idle power or a daily
+time off the grid are planned start by start with the planner itself (slower: sample them).
 """
 from __future__ import annotations
 
-import bisect
-import calendar
 import math
 import random
-from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from ..errors import UsageError
-from ..series import Series, read_series
 from ..units import format_duration, iso, parse_duration
-from .grid import Dense, densify, resample
+from . import engine as eng
+from .grid import Dense
+from .history import align, gap_mask, load_regions, sample_times, span, valid_starts
+from .history import sample as sample_starts
 
 DODGE_WINDOWS = ("6h", "12h", "18h", "24h", "25%", "50%", "75%", "100%")
 POLICIES = ("flexible-start", "pause-resume")
 REGION_POLICIES = ("region", "region+flexible-start", "region+pause-resume")
+PERSISTENCE_STEPS = {"1d": 86400.0, "7d": 7 * 86400.0}
+PLANNED_WARN = 20_000  # plans made one by one beyond which the command suggests sampling
 
 
 @dataclass(frozen=True)
@@ -74,285 +83,160 @@ def parse_list(values: Any, parse) -> list:
     return out
 
 
-# -- inputs --------------------------------------------------------------------------------
-def load_regions(series: Any, column: str | None = None) -> dict[str, Dense]:
-    """Region -> Dense from a path (file, one-zone directory, or a directory of per-zone folders),
-    a list of paths, a Series, or a mapping region -> any of those."""
-    from .forecast import dir_regions
+# -- what the plans are made on --------------------------------------------------------------
+@dataclass(frozen=True)
+class ReplayForecast:
+    kind: str = "oracle"  # oracle | error | persistence
+    error: float = 0.0  # sigma as a share of the series mean
+    period: str = "1d"
+    seeds: int = 1
 
-    out: dict[str, Dense] = {}
+    @property
+    def label(self) -> str:
+        if self.kind == "error":
+            return f"error {100 * self.error:g}%"
+        return "oracle" if self.kind == "oracle" else f"persistence-{self.period}"
 
-    def add(name: str | None, s: Series) -> None:
-        key = name or s.zone or s.source
-        out[key] = densify(s)
 
-    if isinstance(series, Mapping):
-        for k, v in series.items():
-            add(str(k), v if isinstance(v, Series) else read_series(v, column=column))
-        return out
-    if isinstance(series, Series):
-        add(None, series)
-        return out
-    items = [series] if isinstance(series, (str, Path)) else list(series)
-    for it in items:
-        if isinstance(it, Series):
-            add(None, it)
-            continue
-        p = Path(it)
-        if p.is_dir() and any(x.is_dir() for x in p.iterdir() if not x.name.startswith(".")):
-            for zone, sub in dir_regions(p):
-                add(zone, read_series(sub, column=column))
-        else:
-            add(None, read_series(p, column=column))
-    if not out:
-        raise UsageError("no series to replay")
+def replay_forecast(forecast: str | None = None, forecast_error: Any = None, seeds: int = 1) -> ReplayForecast:
+    if forecast and forecast_error is not None:
+        raise UsageError("--forecast and --forecast-error are two different forecasts; give one")
+    if seeds < 1:
+        raise UsageError(f"invalid --seeds {seeds}: give 1 or more")
+    if forecast_error is not None:
+        text = str(forecast_error).strip()
+        try:
+            err = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise UsageError(f"invalid --forecast-error '{forecast_error}'; give a share of the series mean, e.g. 5%") from None
+        if not 0 <= err < 10 or math.isnan(err):
+            raise UsageError(f"invalid --forecast-error '{forecast_error}'; give a share of the series mean, e.g. 5%")
+        return ReplayForecast("error", err, seeds=seeds)
+    if forecast in (None, "", "oracle"):
+        return ReplayForecast()
+    period = str(forecast).replace("persistence-", "").replace("persistence", "1d")
+    if period not in PERSISTENCE_STEPS:
+        raise UsageError(f"unknown --forecast '{forecast}'; use persistence-1d or persistence-7d (or none: an oracle)")
+    return ReplayForecast("persistence", period=period)
+
+
+def noisy(values: Sequence[float], error: float, seed: int) -> list[float]:
+    """The series with one Gaussian error per interval (sigma = error x its mean), clipped at 0."""
+    rng = random.Random(seed)
+    sd = error * (math.fsum(values) / len(values))
+    return [max(0.0, x + rng.gauss(0.0, sd)) for x in values]
+
+
+def persistence_at(d: Dense, t: float, horizon_s: float, period: str) -> Dense:
+    """The persistence forecast wattwise schedule would make at t from the data before it."""
+    from .forecast import persistence
+
+    k = int(math.floor((t - d.t0) / d.step + 1e-9))
+    keep = int(round(PERSISTENCE_STEPS[period] / d.step)) + 1
+    lo = max(0, k - keep)
+    hist = Dense(d.t0 + lo * d.step, d.step, d.v[lo:k], (), d.source, d.zone, d.signal)
+    return persistence(hist, t, horizon_s, period)
+
+
+# -- costs per start ---------------------------------------------------------------------------
+def _aligned(d: Dense, D: float, N: float, starts: list[int], fc: ReplayForecast, seed: int, engine: str) -> eng.Costs:
+    g = eng.geometry(d.step, D, N)
+    spec = None
+    if fc.kind == "error":
+        spec = ("series", noisy(d.v, fc.error, seed))
+    elif fc.kind == "persistence":
+        spec = ("persistence", int(round(PERSISTENCE_STEPS[fc.period] / d.step)))
+    return eng.costs(d.v, g, starts, spec, engine)
+
+
+def _planned(d: Dense, D: float, N: float, times: list[float], fc: ReplayForecast, seed: int, policies, plan_kw: dict,
+             base_after: float = 0.0) -> eng.Costs:
+    """Each start planned with the planner (any start time, power profile, idle power); grams."""
+    from .windows import best_flexible_start, best_pause_resume, evaluate
+
+    prof, idle_w = plan_kw["profile"], plan_kw.get("idle_w", 0.0)
+    pr_kw = {k: v for k, v in plan_kw.items() if k in ("idle_w", "min_run_s", "max_pauses")}
+    fd_all = d
+    if fc.kind == "error":
+        fd_all = Dense(d.t0, d.step, tuple(noisy(d.v, fc.error, seed)), d.filled, d.source, d.zone, d.signal)
+    out = eng.Costs(list(times), [], [], [], [], [], [], [])
+    for t in times:
+        fd = persistence_at(d, t, D + N + d.step, fc.period) if fc.kind == "persistence" else fd_all
+        b = t + base_after
+        out.base.append(sum(evaluate(d, ((b, b + D),), prof)))
+        out.base_f.append(sum(evaluate(fd, ((b, b + D),), prof)))
+        for pol, real, claim in (("flexible-start", out.fs, out.fs_f), ("pause-resume", out.pr, out.pr_f)):
+            if pol not in policies:
+                real.append(math.nan)
+                claim.append(math.nan)
+                continue
+            if pol == "flexible-start":
+                p = best_flexible_start(fd, t, t + D + N, D, N, prof)
+            else:
+                p = best_pause_resume(fd, t, t + D + N, D, prof, **pr_kw)
+            real.append(sum(evaluate(d, p.slots, prof, idle_w if pol == "pause-resume" else 0.0)))
+            claim.append(p.total_g)
+            if pol == "pause-resume":
+                out.chunks.append(len(p.slots))
     return out
-
-
-def _span(d: Dense, start: float | None, end: float | None) -> Dense:
-    a = d.t0 if start is None else max(d.t0, d.t0 + math.ceil((start - d.t0) / d.step - 1e-9) * d.step)
-    b = d.end if end is None else min(d.end, end)
-    i, j = int(round((a - d.t0) / d.step)), int(round((b - d.t0) / d.step))
-    if j - i <= 0:
-        raise UsageError(f"{d.source}: no data between {iso(start)} and {iso(end)} (series spans {iso(d.t0)} to {iso(d.end)})")
-    filled = tuple((x, y) for x, y in d.filled if y > a and x < b)
-    return Dense(a, d.step, d.v[i:j], filled, d.source, d.zone)
-
-
-def _align(ds: dict[str, Dense]) -> dict[str, Dense]:
-    """Common step and span for region choice (the finest step; the overlap of all spans)."""
-    step = min(d.step for d in ds.values())
-    ds = {k: resample(d, step) for k, d in ds.items()}
-    a = max(d.t0 for d in ds.values())
-    b = min(d.end for d in ds.values())
-    if b - a < step:
-        raise UsageError("the series do not overlap in time; region choice needs a common span")
-    out = {}
-    for k, d in ds.items():
-        off = (a - d.t0) / step
-        if abs(off - round(off)) > 1e-6:
-            raise UsageError(f"{k}: its intervals are not aligned with the other regions' (offset {off % 1 * step:.0f} s)")
-        out[k] = _span(d, a, b)
-    return out
-
-
-def _gap_mask(d: Dense) -> list[bool]:
-    bad = [False] * len(d.v)
-    for a, b in d.filled:
-        i = max(0, int(round((a - d.t0) / d.step)))
-        j = min(len(bad), int(round((b - d.t0) / d.step)))
-        for k in range(i, j):
-            bad[k] = True
-    return bad
-
-
-# -- engines -------------------------------------------------------------------------------
-@dataclass
-class Costs:
-    """Per start index: baseline, Flexible Start and Pause & Resume costs (g/kWh * s per W), P&R chunks."""
-
-    starts: list[int]
-    base: list[float]
-    fs: list[float]
-    pr: list[float]
-    chunks: list[int]
-
-
-def _have_numpy() -> bool:
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def replay_costs(v: Sequence[float], step: float, duration_s: float, window_s: float, starts: Sequence[int],
-                 engine: str = "auto") -> Costs:
-    """Costs of the three plans for each start index (start = t0 + index*step)."""
-    m = int(math.floor(duration_s / step + 1e-9))
-    rho = duration_s - m * step
-    if rho < 1e-3:
-        rho = 0.0
-    kmax = int(math.floor(window_s / step + 1e-9))
-    nf = int(math.floor((duration_s + window_s) / step + 1e-9))
-    lam = duration_s + window_s - nf * step
-    extra = rho > 0 and lam >= rho - 1e-6
-    if engine == "auto":
-        engine = "numpy" if _have_numpy() else "python"
-    if engine == "numpy":
-        return _numpy_costs(v, step, m, rho, kmax, nf, extra, starts)
-    return _python_costs(v, step, m, rho, kmax, nf, extra, starts)
-
-
-def valid_starts(n: int, step: float, duration_s: float, window_s: float, gaps: Sequence[bool] | None = None) -> list[int]:
-    """Start indices whose whole window [t, t + D + N) lies inside the series (and, if given, off gaps)."""
-    need = int(math.ceil((duration_s + window_s) / step - 1e-9))
-    last = n - need
-    if last < 0:
-        return []
-    if not gaps or not any(gaps):
-        return list(range(last + 1))
-    pre = [0]
-    for g in gaps:
-        pre.append(pre[-1] + (1 if g else 0))
-    return [t for t in range(last + 1) if pre[t + need] - pre[t] == 0]
-
-
-def _python_costs(v, step, m, rho, kmax, nf, extra, starts) -> Costs:
-    n = len(v)
-    rf = rho / step
-    # W[s]: a job started at s, in cell units (sum of m cells + rho share of the next)
-    cum = [0.0]
-    for x in v:
-        cum.append(cum[-1] + x)
-    ns = n - m - (1 if rho > 0 else 0) + 1
-    W = [cum[s + m] - cum[s] + (rf * v[s + m] if rho > 0 else 0.0) for s in range(max(0, ns))]
-    # sliding minimum of W over [t, t + kmax]: monotonic deque, earliest minimum kept
-    want = set(starts)
-    fs_at: dict[int, float] = {}
-    dq: deque[int] = deque()
-    last_t = max(starts) if starts else -1
-    for s in range(min(len(W), last_t + kmax + 1)):
-        while dq and W[dq[-1]] > W[s]:
-            dq.pop()
-        dq.append(s)
-        t = s - kmax
-        if t >= 0:
-            while dq[0] < t:
-                dq.popleft()
-            if t in want:
-                fs_at[t] = W[dq[0]]
-    base, fs, pr, chunks = [], [], [], []
-    win: list[float] = []
-    lo = -1
-    for t in starts:
-        base.append(W[t])
-        fs.append(fs_at[t])
-        # sorted window of the nf cells from t (slides when starts are consecutive)
-        if lo == t - 1 and win:
-            win.pop(bisect.bisect_left(win, v[t - 1]))
-            bisect.insort(win, v[t + nf - 1])
-        else:
-            win = sorted(v[t:t + nf])
-        lo = t
-        if m:
-            theta = win[m - 1]
-            cost = math.fsum(win[:m])
-        else:
-            theta = -math.inf
-            cost = 0.0
-        seg = v[t:t + nf]
-        sel = [x <= theta for x in seg]
-        if m and (m < nf and win[m] == theta):  # ties at the threshold: keep the earliest, as the planner does
-            need_eq = m - bisect.bisect_left(win, theta)
-            sel = []
-            for x in seg:
-                if x < theta:
-                    sel.append(True)
-                elif x == theta and need_eq > 0:
-                    sel.append(True)
-                    need_eq -= 1
-                else:
-                    sel.append(False)
-        ch = sum(b and not a for a, b in zip([False] + sel, sel))
-        if rho > 0:
-            best, bx = math.inf, -1
-            for i in range(nf):
-                if not sel[i] and v[t + i] < best:
-                    best, bx = v[t + i], i
-            if extra and t + nf < n and v[t + nf] < best:
-                best, bx = v[t + nf], nf
-            cost += rf * best
-            left = bx > 0 and sel[bx - 1]
-            right = bx + 1 < nf and sel[bx + 1]
-            if not (left or right):
-                ch += 1
-        pr.append(cost)
-        chunks.append(ch)
-    return Costs(list(starts), base, fs, pr, chunks)
-
-
-def _numpy_costs(v, step, m, rho, kmax, nf, extra, starts) -> Costs:
-    import numpy as np
-    from numpy.lib.stride_tricks import sliding_window_view as swv
-
-    a = np.asarray(v, dtype=float)
-    n = a.size
-    T = np.asarray(starts, dtype=np.int64)
-    rf = rho / step
-    cum = np.concatenate(([0.0], np.cumsum(a)))
-    ns = n - m - (1 if rho > 0 else 0) + 1
-    s = np.arange(max(0, ns))
-    W = cum[s + m] - cum[s]
-    if rho > 0:
-        W = W + rf * a[s + m]
-    fs = swv(W, kmax + 1).min(axis=1)[T] if kmax > 0 else W[T]
-    base = W[T]
-    pr = np.empty(T.size)
-    chunks = np.empty(T.size, dtype=np.int64)
-    X_all = swv(a, nf)
-    block = max(1, 2_000_000 // max(1, nf))
-    for b0 in range(0, T.size, block):
-        Tb = T[b0:b0 + block]
-        X = X_all[Tb]
-        if m:
-            kth = [m - 1, m] if (rho > 0 and nf > m) else [m - 1]
-            part = np.partition(X, kth, axis=1)
-            theta = part[:, m - 1]
-            cost = part[:, :m].sum(axis=1)
-            sel = X <= theta[:, None]
-            over = np.nonzero(np.count_nonzero(sel, axis=1) > m)[0]
-            if over.size:  # ties at the threshold: keep the earliest, as the planner does
-                Xo, th = X[over], theta[over][:, None]
-                less, eq = Xo < th, Xo == th
-                need = m - np.count_nonzero(less, axis=1)
-                sel[over] = less | (eq & (np.cumsum(eq, axis=1) <= need[:, None]))
-        else:
-            cost = np.zeros(Tb.size)
-            sel = np.zeros(X.shape, dtype=bool)
-        ch = sel[:, 0].astype(np.int64) + np.count_nonzero(sel[:, 1:] & ~sel[:, :-1], axis=1)
-        if rho > 0:
-            masked = np.where(sel, np.inf, X)
-            bx = masked.argmin(axis=1)
-            best = masked[np.arange(Tb.size), bx]
-            if extra:
-                idx = Tb + nf
-                ok = idx < n
-                ev = np.where(ok, a[np.minimum(idx, n - 1)], np.inf)
-                use = ev < best
-                best = np.where(use, ev, best)
-                bx = np.where(use, nf, bx)
-            cost = cost + rf * best
-            selp = np.concatenate([np.zeros((Tb.size, 1), bool), sel, np.zeros((Tb.size, 2), bool)], axis=1)
-            r_ = np.arange(Tb.size)
-            left = selp[r_, bx]  # sel[bx-1]
-            right = np.where(bx + 1 < nf, selp[r_, bx + 2], False)
-            ch = ch + (~(left | right)).astype(np.int64)
-        pr[b0:b0 + block] = cost
-        chunks[b0:b0 + block] = ch
-    return Costs(list(starts), base.tolist(), fs.tolist(), pr.tolist(), chunks.tolist())
 
 
 # -- statistics ----------------------------------------------------------------------------
+STAT_KEYS = ("mean_savings_pct", "median_savings_pct", "p10_savings_pct", "p90_savings_pct", "min_savings_pct",
+             "max_savings_pct", "total_savings_pct", "claimed_mean_savings_pct", "claimed_total_savings_pct",
+             "worse_than_now_pct", "better_than_now_pct")
+
+
 def _pct(xs: list[float], q: float) -> float:
-    if not xs:
-        return float("nan")
     k = (len(xs) - 1) * q
     lo, hi = math.floor(k), math.ceil(k)
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+def summary(plan, base, plan_f, base_f) -> dict[str, float | None]:
+    """Savings statistics over starts: realised (plan vs base, on the series) and claimed (on the forecast)."""
+    if eng.have_numpy():
+        return _summary_np(plan, base, plan_f, base_f)
+    keep = [i for i, b in enumerate(base) if b > 0 and base_f[i] > 0]
+    if not keep:
+        return {k: None for k in STAT_KEYS}
+    sav = sorted(_clean(100 * (1 - plan[i] / base[i])) for i in keep)
+    claim = [100 * (1 - plan_f[i] / base_f[i]) for i in keep]
+    tot_b, tot_p = math.fsum(base[i] for i in keep), math.fsum(plan[i] for i in keep)
+    tot_bf, tot_pf = math.fsum(base_f[i] for i in keep), math.fsum(plan_f[i] for i in keep)
+    worse = sum(1 for i in keep if plan[i] > base[i] * (1 + 1e-9))
+    wins = sum(1 for i in keep if plan[i] < base[i] * (1 - 1e-9))
+    return {"mean_savings_pct": math.fsum(sav) / len(sav), "median_savings_pct": _pct(sav, 0.5),
+            "p10_savings_pct": _pct(sav, 0.1), "p90_savings_pct": _pct(sav, 0.9), "min_savings_pct": sav[0],
+            "max_savings_pct": sav[-1], "total_savings_pct": _clean(100 * (1 - tot_p / tot_b)),
+            "claimed_mean_savings_pct": math.fsum(claim) / len(claim),
+            "claimed_total_savings_pct": _clean(100 * (1 - tot_pf / tot_bf)), "worse_than_now_pct": 100 * worse / len(keep),
+            "better_than_now_pct": 100 * wins / len(keep)}
+
+
+def _summary_np(plan, base, plan_f, base_f) -> dict[str, float | None]:
+    import numpy as np
+
+    p, b, pf, bf = (np.asarray(x, dtype=float) for x in (plan, base, plan_f, base_f))
+    ok = (b > 0) & (bf > 0)
+    if not ok.any():
+        return {k: None for k in STAT_KEYS}
+    p, b, pf, bf = p[ok], b[ok], pf[ok], bf[ok]
+    sav = 100 * (1 - p / b)
+    sav[np.abs(sav) < 1e-7] = 0.0
+    q = np.percentile(sav, [50, 10, 90])
+    claim = 100 * (1 - pf / bf)
+    return {"mean_savings_pct": float(sav.mean()), "median_savings_pct": float(q[0]), "p10_savings_pct": float(q[1]),
+            "p90_savings_pct": float(q[2]), "min_savings_pct": float(sav.min()), "max_savings_pct": float(sav.max()),
+            "total_savings_pct": _clean(float(100 * (1 - p.sum() / b.sum()))),
+            "claimed_mean_savings_pct": float(claim.mean()),
+            "claimed_total_savings_pct": _clean(float(100 * (1 - pf.sum() / bf.sum()))),
+            "worse_than_now_pct": float(100 * np.count_nonzero(p > b * (1 + 1e-9)) / p.size),
+            "better_than_now_pct": float(100 * np.count_nonzero(p < b * (1 - 1e-9)) / p.size)}
+
+
 def _clean(x: float) -> float:
     return 0.0 if abs(x) < 1e-7 else x  # rounding noise of sums taken in another order
-
-
-def _stats(sav: list[float]) -> dict[str, float | None]:
-    if not sav:
-        return {k: None for k in ("mean_savings_pct", "median_savings_pct", "p10_savings_pct", "p90_savings_pct",
-                                  "min_savings_pct", "max_savings_pct")}
-    s = sorted(_clean(x) for x in sav)
-    return {"mean_savings_pct": math.fsum(s) / len(s), "median_savings_pct": _pct(s, 0.5), "p10_savings_pct": _pct(s, 0.1),
-            "p90_savings_pct": _pct(s, 0.9), "min_savings_pct": s[0], "max_savings_pct": s[-1]}
 
 
 @dataclass(frozen=True)
@@ -365,10 +249,15 @@ class Row:
     n: int
     stats: dict[str, float | None]
     pauses_per_hour: float | None
+    forecast: str = "oracle"
+    seeds: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         d = {"region": self.region, "strategy": self.strategy, "duration_s": self.duration_s, "window": self.window,
-             "window_s": self.window_s, "starts": self.n, **self.stats, "pauses_per_hour": self.pauses_per_hour}
+             "window_s": self.window_s, "starts": self.n, **self.stats, "pauses_per_hour": self.pauses_per_hour,
+             "forecast": self.forecast, "seeds": self.seeds}
+        c, m = self.stats.get("claimed_mean_savings_pct"), self.stats.get("mean_savings_pct")
+        d["claimed_minus_realised_pct"] = None if c is None or m is None else c - m
         return d
 
 
@@ -380,6 +269,9 @@ class Simulation:
     sample: str
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
+    forecast: str = "oracle"
+    daily: str | None = None
+    signal: str | None = "average"
 
     def means(self) -> list[dict[str, Any]]:
         """Mean over regions per (strategy, duration, window): Dodge et al.'s table layout."""
@@ -388,11 +280,14 @@ class Simulation:
             groups.setdefault((r.strategy, r.duration_s, r.window), []).append(r)
         out = []
         for (st, d, w), rows in groups.items():
-            ms = [r.stats["mean_savings_pct"] for r in rows if r.stats["mean_savings_pct"] is not None]
+            m: dict[str, Any] = {"strategy": st, "duration_s": d, "window": w}
+            for k in ("mean_savings_pct", "total_savings_pct", "claimed_mean_savings_pct", "worse_than_now_pct"):
+                xs = [r.stats[k] for r in rows if r.stats.get(k) is not None]
+                m[k] = math.fsum(xs) / len(xs) if xs else None  # type: ignore[arg-type]
+            m["regions"] = len([r for r in rows if r.stats["mean_savings_pct"] is not None])
             ph = [r.pauses_per_hour for r in rows if r.pauses_per_hour is not None]
-            out.append({"strategy": st, "duration_s": d, "window": w, "regions": len(ms),
-                        "mean_savings_pct": (math.fsum(ms) / len(ms)) if ms else None,
-                        "pauses_per_hour": (math.fsum(ph) / len(ph)) if ph else None})
+            m["pauses_per_hour"] = math.fsum(ph) / len(ph) if ph else None
+            out.append(m)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -400,53 +295,83 @@ class Simulation:
         for r in self.rows:
             key = f"{r.strategy} {r.window} ({format_duration(r.duration_s)} job)"
             by_region.setdefault(r.region, {})[key] = {"mean_savings_pct": r.stats["mean_savings_pct"],
+                                                       "total_savings_pct": r.stats["total_savings_pct"],
                                                        "pauses_per_hour": r.pauses_per_hour}
+        how = ("oracle replay (perfect knowledge of the series, as Dodge et al. 2022): an upper bound"
+               if self.forecast == "oracle" else
+               f"plans made on a forecast ({self.forecast}), costed on the series (realised)")
         return {"results": [r.to_dict() for r in self.rows], "mean_over_regions": self.means(), "by_region": by_region,
                 "regions": list(self.regions), "span": {"start": iso(self.span[0]), "end": iso(self.span[1])},
-                "sample": self.sample, "sources": self.sources,
-                "method": "oracle replay (perfect knowledge of the series, as Dodge et al. 2022): an upper bound",
-                "notes": list(self.notes)}
+                "sample": self.sample, "sources": self.sources, "forecast": self.forecast, "daily": self.daily,
+                "signal": self.signal, "method": how, "notes": list(self.notes)}
 
 
-def _sample(starts: list[int], d: Dense, how: str, seed: int) -> list[int]:
-    if how in ("all", "", None):
-        return starts
+# -- the replay ----------------------------------------------------------------------------
+def _daily_times(d: Dense, hhmm: str, flex: float, D: float, gaps: list[bool], history_s: float) -> list[float]:
+    """Each day's window opening (nominal - flex) whose window lies in the series, off gaps."""
     try:
-        per = int(how.split("/")[0])
-        assert how.endswith("/month") and per > 0
+        h, m = (int(x) for x in hhmm.split(":"))
+        assert 0 <= h < 24 and 0 <= m < 60
     except (ValueError, AssertionError):
-        raise UsageError(f"invalid --sample '{how}'; use 'all' or N/month (e.g. 5/month, as Dodge et al.)") from None
-    from datetime import datetime, timezone
-
-    rng = random.Random(seed)
-    months: dict[tuple[int, int], list[int]] = {}
-    for t in starts:
-        dt = datetime.fromtimestamp(d.t0 + t * d.step, timezone.utc)
-        months.setdefault((dt.year, dt.month), []).append(t)
+        raise UsageError(f"invalid --daily '{hhmm}'; give the job's usual start as HH:MM (UTC), e.g. 02:00") from None
+    day0 = math.floor(d.t0 / 86400) * 86400
     out = []
-    for k in sorted(months):
-        pool = months[k]
-        out.extend(sorted(rng.sample(pool, min(per, len(pool)))))
+    t = day0 + h * 3600 + m * 60 - flex
+    while t + 2 * flex + D <= d.end + 1e-6:
+        if t - history_s >= d.t0 - 1e-6:
+            i = int(math.floor((t - history_s - d.t0) / d.step + 1e-9))
+            j = int(math.ceil((t + 2 * flex + D - d.t0) / d.step - 1e-9))
+            if not any(gaps[max(0, i):j]):
+                out.append(t)
+        t += 86400
     return out
+
+
+def _costs_for(d: Dense, gaps, D: float, N: float, fc: ReplayForecast, seed: int, how: dict) -> eng.Costs | None:
+    hist_s = PERSISTENCE_STEPS[fc.period] if fc.kind == "persistence" else 0.0
+    if how["daily"]:
+        times = sample_times(_daily_times(d, how["daily"], how["flex"], D, gaps, hist_s), how["sample"], how["seed"])
+        return _planned(d, D, N, times, fc, seed, how["policies"], how["plan_kw"], base_after=how["flex"]) if times else None
+    hist = int(round(hist_s / d.step))
+    st = valid_starts(len(d.v), d.step, D, N, how["gaps"] if how["gaps"] is not None else gaps, hist)
+    st = sample_starts(st, d, how["sample"], how["seed"])
+    if not st:
+        return None
+    if how["planner"]:
+        return _planned(d, D, N, [d.t0 + t * d.step for t in st], fc, seed, how["policies"], how["plan_kw"])
+    return _aligned(d, D, N, st, fc, seed, how["engine"])
 
 
 def simulate(series: Any, durations: Any, windows: Any = DODGE_WINDOWS, *, pause_resume: bool | None = None,
              policies: Iterable[str] | None = None, region_choice: bool = False, sample: str = "all", seed: int = 0,
-             start: Any = None, end: Any = None, column: str | None = None, engine: str = "auto") -> Simulation:
+             start: Any = None, end: Any = None, column: str | None = None, engine: str = "auto",
+             forecast: str | None = None, forecast_error: Any = None, seeds: int = 1, daily: str | None = None,
+             flex: Any = None, profile: Any = None, idle_w: float = 0.0, min_run: Any = None,
+             max_pauses: int | None = None) -> Simulation:
     """Replay Flexible Start / Pause & Resume (and region choice) over historical series.
 
     ``durations`` and ``windows`` take lists or comma-separated strings ('6h,24h'; windows may
     be relative: '25%'). ``pause_resume=True`` replays only Pause & Resume, False only Flexible
-    Start, None both. Savings are per start vs starting at once in the same region.
+    Start, None both. ``daily='02:00', flex='3h'``: one job a day within +-3 h of 02:00 UTC,
+    against running at 02:00 (``windows`` are then ignored). ``profile`` (a Profile), ``idle_w``,
+    ``min_run``, ``max_pauses``: as ``wattwise.schedule``. See the module docstring for forecasts.
     """
-    from .plan import _ts
+    from .plan import _secs, _ts, span as fmt
+    from .profile import Profile
 
     durs = [parse_duration(x, what="duration") if isinstance(x, str) else float(x) for x in parse_list(durations, lambda x: x)]
+    if not durs and profile is not None:
+        durs = [profile.duration_s]
     if not durs:
         raise UsageError("no job duration; pass --duration D (e.g. 6h, or several: 1h,6h,24h)")
     if any(x <= 0 for x in durs):
         raise UsageError("durations must be > 0 (e.g. --duration 6h)")
-    wins = parse_list(windows, parse_window)
+    if daily is None and flex is not None:
+        raise UsageError("--flex W goes with --daily HH:MM (one job a day within +-W of that time)")
+    flex_s = _secs(flex, "flex") if daily is not None else None
+    if daily is not None and flex_s is None:
+        raise UsageError("--daily HH:MM needs --flex W: how far the start may move either way, e.g. --flex 3h")
+    wins = [Window(f"±{fmt(flex_s)}", seconds=2 * flex_s)] if daily is not None else parse_list(windows, parse_window)
     if not wins:
         raise UsageError("no window; pass --window W (e.g. 12h or 50%)")
     if policies is None:
@@ -455,74 +380,156 @@ def simulate(series: Any, durations: Any, windows: Any = DODGE_WINDOWS, *, pause
     for p in policies:
         if p not in POLICIES:
             raise UsageError(f"unknown policy '{p}'; use {', '.join(POLICIES)}")
-    t_start, t_end = _ts(start, "--from"), _ts(end, "--to")
+    if (idle_w or min_run or max_pauses is not None) and "pause-resume" not in policies:
+        raise UsageError("--idle-w applies to pause & resume; drop --flexible-start")
+    if idle_w is not None and idle_w < 0:
+        raise UsageError(f"invalid --idle-w {idle_w!r}: give the power drawn while paused in W (>= 0)")
+    fc = replay_forecast(forecast, forecast_error, seeds)
     ds = load_regions(series, column=column)
-    ds = {k: _span(d, t_start, t_end) for k, d in ds.items()}
+    t_start, t_end = _ts(start, "--from"), _ts(end, "--to")
+    ds = {k: span(d, t_start, t_end) for k, d in ds.items()}
     notes: list[str] = []
+    signals = {d.signal for d in ds.values()}
     if region_choice:
         if len(ds) < 2:
             raise UsageError("region choice needs at least two regions' series")
-        ds = _align(ds)
-    rows: list[Row] = []
-    per_region: dict[str, dict] = {}
+        if len(signals) > 1:
+            raise UsageError("region choice compares regions on one signal; these series mix average and marginal intensity")
+        ds = align(ds)
+    planner = daily is not None or bool(idle_w) or bool(min_run) or max_pauses is not None or (
+        profile is not None and getattr(profile, "flat_w", None) is None)
+    how = dict(daily=daily, flex=flex_s or 0.0, sample=sample, seed=seed, policies=policies, engine=engine, planner=planner,
+               gaps=None, plan_kw=dict(profile=profile, idle_w=float(idle_w or 0.0), min_run_s=_secs(min_run, "minimum run"),
+                                       max_pauses=max_pauses))
+    per_region = {}
     for name, d in ds.items():
-        gaps = _gap_mask(d)
+        gaps = gap_mask(d)
         if any(gaps):
             notes.append(f"{name}: {sum(gaps)} interval(s) missing; starts whose window touches them are skipped")
-        per_region[name] = {"d": d, "gaps": gaps}
-    union_gaps = None
+        per_region[name] = (d, gaps)
     if region_choice:  # a start counts only where every region's window is known
-        union_gaps = [any(g) for g in zip(*(info["gaps"] for info in per_region.values()))]
-    hours_of = 1 / 3600
+        how["gaps"] = [any(g) for g in zip(*(g for _, g in per_region.values()))]
+    rows: list[Row] = []
     for D in durs:
-        hours = D * hours_of
+        how["plan_kw"]["profile"] = (profile.stretched(D) if profile is not None else Profile.flat(1000.0, D))
         for w in wins:
             N = w.for_duration(D)
-            costs: dict[str, Costs] = {}
-            for name, info in per_region.items():
-                d = info["d"]
-                st = valid_starts(len(d.v), d.step, D, N, union_gaps if region_choice else info["gaps"])
-                st = _sample(st, d, sample, seed)
-                if not st:
-                    notes.append(f"{name}: series too short for a {format_duration(D)} job with a {w.label} window")
-                    continue
-                costs[name] = replay_costs(d.v, d.step, D, N, st, engine)
-            best: dict[str, list[tuple[float, str]]] = {}
-            if region_choice and costs and len(costs) == len(per_region):
-                names = list(costs)
-                for attr in ("base", "fs", "pr"):
-                    cols = [getattr(costs[k], attr) for k in names]
-                    best[attr] = [min(zip(vals, names)) for vals in zip(*cols)]
-            for name, c in costs.items():
-                sav = {p: [] for p in policies}
-                for i in range(len(c.starts)):
-                    b = c.base[i]
-                    if b <= 0:
-                        continue
-                    if "flexible-start" in sav:
-                        sav["flexible-start"].append(100 * (1 - c.fs[i] / b))
-                    if "pause-resume" in sav:
-                        sav["pause-resume"].append(100 * (1 - c.pr[i] / b))
-                for p in policies:
-                    pph = (math.fsum(c.chunks) / len(c.chunks) - 1) / hours if p == "pause-resume" and c.chunks else (
-                        0.0 if p == "flexible-start" else None)
-                    rows.append(Row(name, p, D, w.label, N, len(sav[p]), _stats(sav[p]), pph))
-                if not best:
-                    continue
-                for rp, attr in (("region", "base"), ("region+flexible-start", "fs"), ("region+pause-resume", "pr")):
-                    if rp != "region" and rp.split("+")[1] not in policies:
-                        continue
-                    s_list, pch = [], []
-                    for i, (val, who) in enumerate(best[attr]):
-                        b = c.base[i]
-                        if b <= 0:
-                            continue
-                        s_list.append(100 * (1 - val / b))
-                        if attr == "pr":
-                            pch.append(costs[who].chunks[i])
-                    pph = ((math.fsum(pch) / len(pch) - 1) / hours) if pch else (0.0 if attr != "pr" else None)
-                    rows.append(Row(name, rp, D, w.label, N, len(s_list), _stats(s_list), pph))
+            runs = [_replay_one(per_region, D, N, fc, seed + k, how, notes, w) for k in range(fc.seeds)]
+            rows.extend(_rows(runs, per_region, D, w, N, fc, policies, region_choice))
+    if planner:
+        notes.append("planned start by start with the planner (a measured profile, idle power, or a daily job)")
     spans = [(d.t0, d.end) for d in ds.values()]
-    span = (min(a for a, _ in spans), max(b for _, b in spans))
-    return Simulation(tuple(rows), tuple(ds), span, sample, tuple(dict.fromkeys(notes)),
-                      {k: d.source for k, d in ds.items()})
+    return Simulation(tuple(rows), tuple(ds), (min(a for a, _ in spans), max(b for _, b in spans)),
+                      sample if daily is None or sample != "all" else "daily", tuple(dict.fromkeys(notes)),
+                      {k: d.source for k, d in ds.items()}, fc.label, daily,
+                      signals.pop() if len(signals) == 1 else "mixed")
+
+
+def _replay_one(per_region, D, N, fc, seed, how, notes, w) -> dict[str, eng.Costs]:
+    out = {}
+    for name, (d, gaps) in per_region.items():
+        c = _costs_for(d, gaps, D, N, fc, seed, how)
+        if c is None:
+            notes.append(f"{name}: series too short for a {format_duration(D)} job with a {w.label} window"
+                         + (" and a persistence forecast" if fc.kind == "persistence" else ""))
+            continue
+        out[name] = c
+    return out
+
+
+def _rows(runs: list[dict[str, eng.Costs]], per_region, D: float, w: Window, N: float, fc: ReplayForecast, policies,
+          region_choice: bool) -> list[Row]:
+    """Rows per region and strategy, pooling the seeds."""
+    hours = D / 3600
+    rows = []
+    names = [n for n in per_region if all(n in r for r in runs)]
+    attr = {"flexible-start": ("fs", "fs_f"), "pause-resume": ("pr", "pr_f")}
+    for name in names:
+        for p in policies:
+            a, af = attr[p]
+            plan, base, plan_f, base_f, ch = _pool(runs, name, a, af)
+            pph = (math.fsum(ch) / len(ch) - 1) / hours if p == "pause-resume" and len(ch) else (
+                0.0 if p == "flexible-start" else None)
+            rows.append(Row(name, p, D, w.label, N, len(plan) // len(runs), summary(plan, base, plan_f, base_f), pph,
+                            fc.label, fc.seeds))
+        if region_choice and len(names) == len(per_region) and len(names) > 1:
+            rows.extend(_region_rows(runs, names, name, D, w, N, fc, policies, hours))
+    return rows
+
+
+def _pool(runs, name, a: str, af: str):
+    """One region's per-start costs over the seeds, joined (arrays stay arrays)."""
+    cs = [r[name] for r in runs]
+    cols = [[getattr(c, k) for c in cs] for k in (a, "base", af, "base_f")] + [[c.chunks for c in cs] if a == "pr" else []]
+    if len(cs) == 1:
+        return tuple(x[0] if x else [] for x in cols)
+    if eng.have_numpy():
+        import numpy as np
+
+        return tuple(np.concatenate([np.asarray(y) for y in x]) if x else [] for x in cols)
+    return tuple([v for y in x for v in y] for x in cols)
+
+
+def _region_rows(runs, names, here: str, D, w, N, fc, policies, hours) -> list[Row]:
+    """Region choice: per start, the region whose plan the forecast rates cheapest, against starting now here."""
+    out = []
+    for rp, a, af in (("region", "base", "base_f"), ("region+flexible-start", "fs", "fs_f"),
+                      ("region+pause-resume", "pr", "pr_f")):
+        if rp != "region" and rp.split("+")[1] not in policies:
+            continue
+        plan, base, plan_f, base_f, ch = [], [], [], [], []
+        for r in runs:
+            cols = [getattr(r[k], af) for k in names]
+            real = [getattr(r[k], a) for k in names]
+            for i in range(len(r[here].base)):
+                j = min(range(len(names)), key=lambda k: (cols[k][i], k))
+                plan.append(real[j][i])
+                plan_f.append(cols[j][i])
+                base.append(r[here].base[i])
+                base_f.append(r[here].base_f[i])
+                if a == "pr":
+                    ch.append(r[names[j]].chunks[i])
+        pph = ((math.fsum(ch) / len(ch) - 1) / hours) if ch else (0.0 if a != "pr" else None)
+        out.append(Row(here, rp, D, w.label, N, len(plan) // len(runs), summary(plan, base, plan_f, base_f), pph,
+                       fc.label, fc.seeds))
+    return out
+
+
+# -- a persistence plan's track record ---------------------------------------------------------
+def track_record(history: Dense, job, period: str, days: int = 365) -> dict[str, Any] | None:
+    """How plans like ``job`` on a persistence forecast did in the last ``days`` of ``history``:
+    replayed with the same policy, duration and window, costed on what happened. None when the
+    history is too short. Flat power with free pauses replays every start; otherwise (a measured
+    profile, idle power, constraints) 5 starts a month, planned one by one."""
+    if job.policy == "now":
+        return None
+    lo = max(0, len(history.v) - int(days * 86400 / history.step))
+    d = Dense(history.t0 + lo * history.step, history.step, history.v[lo:], (), history.source, history.zone,
+              history.signal)
+    pol = "pause-resume" if job.policy == "pause-resume" else "flexible-start"
+    flat_free = job.profile.flat_w is not None and job.nominal is None and (
+        pol == "flexible-start" or (not job.idle_w and not job.min_run_s and job.max_pauses is None))
+    kw = dict(policies=(pol,), forecast=f"persistence-{period}", profile=job.profile, sample="all" if flat_free else "5/month")
+    if pol == "pause-resume":
+        kw.update(idle_w=job.idle_w, min_run=job.min_run_s, max_pauses=job.max_pauses)
+    if job.nominal is not None:
+        from datetime import datetime, timezone
+
+        kw.update(daily=datetime.fromtimestamp(job.nominal, timezone.utc).strftime("%H:%M"), flex=job.flex_s or 0.0)
+    try:
+        sim = simulate({d.zone or "history": d}, [job.duration_s], [job.window_s], **kw)  # type: ignore[arg-type]
+    except UsageError:
+        return None
+    row = next((r for r in sim.rows if r.strategy == pol and r.n), None)
+    if row is None:
+        return None
+    st = row.stats
+    zone = d.zone or "this zone"
+    note = (f"track record: {pol} plans on a {period} persistence forecast emitted less than starting now in "
+            f"{st['better_than_now_pct']:.0f} % of {row.n} replayed starts in {zone}'s last {(d.end - d.t0) / 86400:.0f} "
+            f"days of history (more in {st['worse_than_now_pct']:.0f} %); they claimed {st['claimed_mean_savings_pct']:.1f} % "
+            f"less on average and realised {st['mean_savings_pct']:.1f} %")
+    return {"forecast": f"persistence-{period}", "policy": pol, "starts": row.n, "beat_now_pct": st["better_than_now_pct"],
+            "worse_than_now_pct": st["worse_than_now_pct"], "claimed_mean_savings_pct": st["claimed_mean_savings_pct"],
+            "realised_mean_savings_pct": st["mean_savings_pct"], "realised_total_savings_pct": st["total_savings_pct"],
+            "span": {"start": iso(d.t0), "end": iso(d.end)}, "sample": kw["sample"], "note": note}
