@@ -23,7 +23,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from concurrent_attribution import drive  # noqa: E402
 
-JOB = "import time\nt=time.process_time()\nwhile time.process_time()-t<{s}: pass"
+# A CPU-bound job that runs for {s} seconds of its own running time, counted from its spawn
+# (interpreter start-up included, as a real job's is), pauses excluded: it ends when its plan does.
+JOB = """import os, time
+tck = os.sysconf("SC_CLK_TCK")
+born = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]) / tck
+done = time.clock_gettime(time.CLOCK_BOOTTIME) - born
+last = time.monotonic()
+while done < {s}:
+    now = time.monotonic()
+    if now - last < 0.5:
+        done += now - last
+    last = now
+"""
 
 
 def series(path: Path, t0: float, clean: list[tuple[int, int]], n: int = 90) -> Path:
@@ -53,7 +65,7 @@ def main() -> int:
     f = series(tmp / "f.csv", t0, [(4, 7), (12, 15)])
     cmd = [sys.executable, "-m", "wattwise", "run", "--no-store", "--no-gpu", "--region", "GB", "--interval", "0.2",
            "--scope", a.scope, "--within", "12s", "--duration", "6s", "--pause-resume", "--forecast", str(f),
-           "--intensity-file", str(f), "--json", "--", sys.executable, "-c", JOB.format(s=5.5)]
+           "--intensity-file", str(f), "--json", "--", sys.executable, "-c", JOB.format(s=6)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     stop.set()
     if p.returncode != 0:
@@ -63,7 +75,8 @@ def main() -> int:
     s = r["schedule"]
     print(f"plan: {s['plan'].get('savings_pct'):.1f} % less; realised: {s.get('savings_pct'):.1f} % less "
           f"({len(s['actual_slots'])} slot(s); paused power {s['plan'].get('idle_w')} W)")
-    for k in ("planned_savings_pct", "realised_savings_pct", "realised_basis", "difference", "paused_power"):
+    print("  planned slots: " + json.dumps(s["plan"]["slots"]))
+    for k in ("planned_savings_pct", "realised_savings_pct", "realised_basis", "difference", "why", "paused_power", "actual_slots", "ran_past_plan_s", "ended_early"):
         if k in s:
             print(f"  {k}: {json.dumps(s[k])}")
     print("  energy by component: " + ", ".join(f"{c['name']} {c['energy_kwh'] * 3.6e6:.2f} J ({c['method']})"
