@@ -3,10 +3,11 @@
     python bench/pause_resume_demo.py              # CPU model path
     python bench/pause_resume_demo.py --rapl       # on a fake powercap tree driven by /proc/stat
 
-Writes a 1-second-resolution series (clean 40 gCO2e/kWh in two short stretches, dirty 600
-elsewhere) starting now, and runs a CPU-bound 6 s job under ``wattwise run --within 12s
---pause-resume`` with that series as both the forecast and the intensity file. Prints the
-plan's promised saving, the realised one and the record's explanation.
+Writes a 1-second-resolution series starting now (clean 40 gCO2e/kWh for 3 s from +8 s and
+from +14 s, dirty 600 elsewhere, so that starting now is all dirty) and runs a CPU-bound job of
+6 s of its own running time under ``wattwise run --within 17s --duration 6s --pause-resume``,
+with that series as both the forecast and the intensity file. Prints the plan's promised
+saving, the realised one and the record's explanation (where the build records one).
 """
 from __future__ import annotations
 
@@ -62,9 +63,9 @@ def main() -> int:
         env["WATTWISE_POWERCAP_ROOT"] = str(fake.root)
         threading.Thread(target=drive, args=(fake, stop), daemon=True).start()
     t0 = float(int(time.time()))
-    f = series(tmp / "f.csv", t0, [(4, 7), (12, 15)])
+    f = series(tmp / "f.csv", t0, [(8, 11), (14, 17)])
     cmd = [sys.executable, "-m", "wattwise", "run", "--no-store", "--no-gpu", "--region", "GB", "--interval", "0.2",
-           "--scope", a.scope, "--within", "12s", "--duration", "6s", "--pause-resume", "--forecast", str(f),
+           "--scope", a.scope, "--within", "17s", "--duration", "6s", "--pause-resume", "--forecast", str(f),
            "--intensity-file", str(f), "--json", "--", sys.executable, "-c", JOB.format(s=6)]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
     stop.set()

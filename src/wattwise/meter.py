@@ -71,6 +71,7 @@ class Meter:
                     self._fail(s.component, e)
                     self.never_read.add(s.component)
                     self._raw[s.component] = 0.0
+            self._recorded = [c for c in self.components if c not in self.never_read]
             self._pc = self.tree.cpu_s
             self._nb = self.node.cpu_busy_s if self.node is not None else 0.0
             self.started_at = self._clock()
@@ -181,14 +182,14 @@ class Meter:
             dt = m - self._last_m
             last, buf = self._last_acc, self._buf
             total = 0.0
-            for c in self.components:
+            for c in self._recorded:  # a sensor that never read has no samples: unknown, not 0
                 a = acc[c]
                 buf.append((t, c, a, (a - last[c]) / dt if dt > 0 else None))
                 last[c] = a  # in place: no new dict per tick
                 total += a
             self._last_m = m
             self.timeline_t.append(t)
-            self.timeline_e.append(total)  # same order as sum(acc.values()): same float
+            self.timeline_e.append(total)
             self.ticks += 1
 
     def _flush(self, force: bool = False) -> None:

@@ -146,6 +146,26 @@ def scope_defaults(req: PlanRequest, tracker) -> tuple[PlanRequest, dict[str, An
     return dataclasses.replace(req, idle_w=sp.paused_w, power_w=power), info
 
 
+def machine_scope_power(scope: str):
+    """What ``scope`` charges a paused job on this machine (for ``wattwise schedule``, which has no
+    run): 0 W in process scope without looking; otherwise this machine's sensors and allocation."""
+    from ..measure.attribution import Attribution, ScopePower
+
+    if scope == "process":
+        return ScopePower("process", 0.0, None, ("a paused job uses no CPU time; GPUs it is given are charged whole"
+                                                 " (pass --idle-w for their idle power)",))
+    from ..procs import NodeUsage, ProcessTree, allocation
+    from ..sensors import close_all
+    from ..sensors.detect import detect
+
+    d = detect(scope, ProcessTree(), node=NodeUsage())
+    try:
+        sp = Attribution(scope, allocation() if scope == "allocation" else None).paused_power(d.sensors)
+    finally:
+        close_all(d.sensors)
+    return dataclasses.replace(sp, notes=sp.notes + ("modelled on this machine: pass --idle-w if the job runs elsewhere",))
+
+
 def _wait_for_start(req: PlanRequest, tracker, clock, sleep):
     if req.duration_s is None:
         raise UsageError("--within needs the job's expected run time: add --duration D (e.g. --duration 2h)")
