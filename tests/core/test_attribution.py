@@ -8,6 +8,7 @@ rates, not with the module's functions.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -180,7 +181,7 @@ def test_rule_ids_are_documented():
     for scope in ("process", "allocation", "node"):
         for kind in ("cpu-share", "memory-share", "device", "none"):
             assert rule_for(scope, kind) in RULES
-    text = open(__import__("pathlib").Path(__file__).parents[2] / "docs" / "accounting.md").read()
+    text = (Path(__file__).parents[2] / "docs" / "accounting.md").read_text()
     for rule in RULES:
         assert f"`{rule}`" in text, rule
 

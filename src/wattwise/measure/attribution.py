@@ -156,54 +156,45 @@ class Attribution:
     def paused_power(self, sensors) -> "ScopePower":
         """What this rule charges a job while it is paused (SIGSTOP), and, when that is not zero, a
         modelled running power on the same basis: the planner's defaults (``--idle-w``, ``--power-w``)."""
-        a = self.allocation
-        paused, running, notes = 0.0, 0.0, []
-        running_known = True
+        paused, running, notes, running_known = 0.0, 0.0, [], True
         for s in sensors:
-            kind = getattr(s, "attribution", "none")
-            idle, busy = getattr(s, "idle_w", None), getattr(s, "busy_w", None)
-            if kind == "cpu-share":
-                frac = a.cpu_fraction if (self.scope == "allocation" and a) else 1.0
-                if self.scope == "process":
-                    notes.append(f"{s.component}: 0 W while paused (no CPU time, no share)")
-                    idle_part = 0.0
-                elif idle is None:
-                    notes.append(f"{s.component}: idle power unknown, counted as 0 W")
-                    idle_part = 0.0
-                else:
-                    idle_part = frac * idle if self.scope == "allocation" else idle
-                paused += idle_part
-                if idle is not None and busy is not None:
-                    running += (frac * busy) if self.scope == "allocation" else idle + frac * (busy - idle)
-                else:
-                    running_known = False
-            elif kind == "memory-share":
-                if self.scope == "process":
-                    notes.append(f"{s.component}: the memory the job holds while paused is charged (W/GB x resident"
-                                 f" GB); not known before it runs, counted as 0 W")
-                    continue
-                w = idle if idle is not None else None
-                if w is None:
-                    notes.append(f"{s.component}: memory power unknown, counted as 0 W")
-                    continue
-                part = w * (a.mem_fraction if (self.scope == "allocation" and a) else 1.0)
-                paused += part
-                running += part
-            elif kind == "device":
-                now = getattr(s, "power_now_w", None)
-                w = None
-                if callable(now):
-                    try:
-                        w = float(now())
-                    except Exception:  # noqa: BLE001 - a device that does not answer: unknown
-                        w = None
-                if w is None:
-                    notes.append(f"{s.component}: power while paused unknown, counted as 0 W")
-                else:
-                    paused += w
-                    notes.append(f"{s.component}: {w:.3g} W while paused (its draw before the job started)")
-                running_known = False  # a device's running power is the job's to say (--power-w)
+            p, r, note = self._paused_and_running(s)
+            paused += p or 0.0
+            if r is None:
+                running_known = False
+            else:
+                running += r
+            if note:
+                notes.append(f"{s.component}: {note}")
         return ScopePower(self.scope, paused, running if running_known and paused > 0 else None, tuple(notes))
+
+    def _paused_and_running(self, s) -> tuple[float | None, float | None, str | None]:
+        """(W charged while paused, W while running at full load, a note) for one sensor."""
+        kind, idle, busy = getattr(s, "attribution", "none"), getattr(s, "idle_w", None), getattr(s, "busy_w", None)
+        a = self.allocation if self.scope == "allocation" else None
+        if kind == "cpu-share":
+            frac = a.cpu_fraction if a else 1.0
+            if idle is None or busy is None:
+                return 0.0, None, (None if self.scope == "process" else "idle power unknown, counted as 0 W")
+            running = frac * busy if a else idle + frac * (busy - idle)
+            if self.scope == "process":
+                return 0.0, running, "0 W while paused (no CPU time, no share)"
+            return (frac * idle if a else idle), running, None
+        if kind == "memory-share":
+            if self.scope == "process":
+                return 0.0, 0.0, ("the memory the job holds while paused is charged (W/GB x resident GB); not known "
+                                  "before it runs, counted as 0 W")
+            if idle is None:
+                return 0.0, 0.0, "memory power unknown, counted as 0 W"
+            w = idle * (a.mem_fraction if a else 1.0)
+            return w, w, None
+        if kind == "device":  # charged whole: its draw before the job starts stands for its paused draw
+            try:
+                w = float(s.power_now_w())
+            except Exception:  # noqa: BLE001 - no such method, or a device that does not answer
+                return 0.0, None, "power while paused unknown, counted as 0 W"
+            return w, None, f"{w:.3g} W while paused (its draw before the job started)"
+        return 0.0, None, None
 
 
 @dataclass(frozen=True)
