@@ -245,7 +245,9 @@ class Tracker:
                 scope=self.scope, region=self.intensity.region or self.intensity.zone, pue=self.pue, host=self.host,
                 pid=os.getpid(), version=_version(),  # the measuring process: its death marks the run interrupted
                 meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval,
-                      "components": [{"name": x.component, "method": x.method, "source": x.source} for x in self.sensors],
+                      "components": [{"name": x.component, "method": x.method, "source": x.source,
+                                      "attribution": self.attribution.rule(getattr(x, "attribution", "none"))}
+                                     for x in self.sensors],
                       "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source})
         except WattwiseError as e:
             if self.strict:

@@ -144,3 +144,21 @@ class _Fixed:
 
     def history(self, zone, start, end):
         return self.s.slice(start, end)
+
+
+def test_paused_draw_as_planned_realises_the_plan_and_is_not_in_the_baseline():
+    """In allocation or node scope a paused job is charged idle power. When it draws what the plan
+    assumed (idle_w), the realised saving is the plan's: the paused energy counts in the actual
+    figure only, since a job started at once without pauses would not have paused."""
+    now = 1_700_000_000.0
+    pts = [(now - 2 + k, CLEAN if (4 <= k < 6 or 9 <= k < 11) else DIRTY) for k in range(40)]
+    plan = schedule(4.0, 12.0, region="GB", forecast=from_points(pts), pause_resume=True, now=now, power_w=10.0,
+                    idle_w=4.0)
+    runs = list(plan.slots)
+    assert len(runs) >= 2
+    segs = [(a, b, 10.0 * (b - a)) for a, b in runs]
+    segs += [(b0, a1, 4.0 * (a1 - b0)) for (_, b0), (a1, _) in zip(runs, runs[1:])]
+    rec = compare(plan, requested_at=now, runs=runs, segments=sorted(segs), pue=1.0)
+    assert rec["energy_paused_kwh"] > 0
+    assert rec["realised_savings_pct"] == pytest.approx(plan.savings_pct, abs=1e-6)
+    assert rec["difference"]["power_profile_pts"] == pytest.approx(0.0, abs=1e-6)

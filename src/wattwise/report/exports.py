@@ -59,7 +59,11 @@ def unknowns(r: dict) -> list[str]:
 def codecarbon_notes(r: dict) -> list[str]:
     """Why cells of the CodeCarbon export are empty (its fixed columns have no room to say so)."""
     out = [f"{x} (left empty in the export)" for x in unknowns(r)]
-    missing = [c["name"] for c in r.get("components", []) if c.get("energy_kwh") is None]
+    comps = r.get("components", [])
+    for part, names in (("cpu", ("cpu",)), ("ram", ("ram", "dram"))):
+        if not any(c["name"] in names for c in comps):
+            out.append(f"{part}_energy and {part}_power left empty: this run did not measure {part.upper()}")
+    missing = [c["name"] for c in comps if c.get("energy_kwh") is None]
     if missing and r.get("energy_kwh") is not None:
         out.append(f"emissions, emissions_rate and energy_consumed left empty: totals without {', '.join(missing)} "
                    f"would understate the run (the wattwise csv/jsonl exports keep them, with the reason)")
@@ -123,20 +127,20 @@ def to_jsonl(run: dict, samples: list[dict]) -> str:
 
 
 def _sum(comps, prefixes, key="energy_kwh"):
-    """Sum over the components named ``prefix`` or ``prefix:N``: 0 when there are none (nothing to
-    count), None (unknown, an empty cell) when any of them is unknown."""
-    vals = [c.get(key) for c in comps for p in prefixes if c["name"] == p or c["name"].startswith(p + ":")]
-    if any(v is None for v in vals):
+    """Sum over the components named ``prefix`` or ``prefix:N``; None (unknown: an empty cell) when
+    any of them is unknown, or when there are none and the part is not a GPU (a machine without a
+    GPU has none to count; every machine has a CPU and memory, so their absence means not measured)."""
+    sel = [c for c in comps for p in prefixes if c["name"] == p or c["name"].startswith(p + ":")]
+    if not sel:
+        return 0.0 if prefixes == ("gpu",) else None
+    if any(c.get("energy_kwh") is None for c in sel):
         return None
-    return sum(vals) if vals else 0.0
+    return sum(c.get(key) or 0.0 for c in sel)
 
 
 def _power(comps, prefixes):
     """Mean power of those components; unknown when any of their energies is."""
-    sel = [c for c in comps for p in prefixes if c["name"] == p or c["name"].startswith(p + ":")]
-    if any(c.get("energy_kwh") is None for c in sel):
-        return None
-    return sum(c.get("mean_power_w") or 0.0 for c in sel)
+    return _sum(comps, prefixes, "mean_power_w")
 
 
 def to_codecarbon(run: dict) -> str:

@@ -1,9 +1,9 @@
 """Planned against realised: what a scheduled run promised, what it achieved, and why they differ.
 
 The saving of a run is always one comparison: its measured energy (the attribution rule of
-its scope, tick by tick) x the intensity when it ran, against the same energy had the job
-started at the request time and run without pauses (each tick's energy moved to the same
-point of the job's own running time). The plan made that comparison with an assumed flat
+its scope, tick by tick) x the intensity when it ran, against the same running energy had the
+job started at the request time and run without pauses (each tick's energy moved to the same
+point of the job's own running time; what it was charged while paused is a cost of pausing). The plan made that comparison with an assumed flat
 power (``power_w`` running, ``idle_w`` paused) on the forecast. The difference, in
 percentage points, splits into three steps, each changing one thing:
 
@@ -95,10 +95,23 @@ def flat_segments(segs: Segments, runs: Sequence[tuple[float, float]], idle_rati
     return out
 
 
-def savings_pct(cost: Callable[[Segments], tuple[float, bool]], segs: Segments, shift: Callable[[float], float]) -> tuple[float | None, float, float, bool]:
-    """(saving %, grams as run, grams had it started at the request time, any outside the series)."""
+def _running_fraction(a: float, b: float, runs: Sequence[tuple[float, float]]) -> float:
+    if b <= a:
+        return 1.0 if any(x <= a <= y for x, y in runs) else 0.0
+    return sum(max(0.0, min(b, y) - max(a, x)) for x, y in runs) / (b - a)
+
+
+def savings_pct(cost: Callable[[Segments], tuple[float, bool]], segs: Segments, runs: Sequence[tuple[float, float]],
+                requested_at: float) -> tuple[float | None, float, float, bool]:
+    """(saving %, grams as run, grams had it started at the request time, any outside the series).
+
+    Had it started at once without pauses, the job would have used its running energy only,
+    each tick's at the same point of its running time; what it was charged while paused is
+    the cost of pausing and counts in the actual figure alone."""
+    job_time = job_time_fn(runs)
     actual, out1 = cost(segs)
-    base, out2 = cost([(shift(a), shift(b), e) for a, b, e in segs])
+    base, out2 = cost([(requested_at + job_time(a), requested_at + job_time(b), e * _running_fraction(a, b, runs))
+                       for a, b, e in segs])
     pct = 100.0 * (1 - actual / base) if base > 0 else None
     return pct, actual, base, out1 or out2
 
@@ -112,17 +125,15 @@ def compare(plan, *, requested_at: float, runs: Sequence[tuple[float, float]], s
     """The planned-vs-realised record (see the module docstring)."""
     segs = [(a, b, e * pue) for a, b, e in segments]
     req = requested_at
-    job_time = job_time_fn(runs)
-    shift = lambda t: req + job_time(t)  # noqa: E731
     fc = on_dense(plan.forecast.dense)
     ratio = (plan.idle_w or 0.0) / plan.power_w if plan.power_w else 0.0
-    flat, _, _, _ = savings_pct(fc, flat_segments(segs, runs, ratio), shift)
-    by_fc, act_fc, base_fc, outside = savings_pct(fc, segs, shift)
+    flat, _, _, _ = savings_pct(fc, flat_segments(segs, runs, ratio), runs, req)
+    by_fc, act_fc, base_fc, outside = savings_pct(fc, segs, runs, req)
     acct = on_account(account)
     by_acct = act_a = base_a = None
     if acct is not None:
         try:
-            by_acct, act_a, base_a, _ = savings_pct(acct, segs, shift)
+            by_acct, act_a, base_a, _ = savings_pct(acct, segs, runs, req)
         except NoSeries:
             by_acct = None
     run_j, paused_j = _split(segs, runs)
