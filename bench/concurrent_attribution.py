@@ -3,6 +3,7 @@
     python bench/concurrent_attribution.py                # CPU model path (no RAPL on this machine)
     python bench/concurrent_attribution.py --rapl         # a fake powercap tree driven by /proc/stat
     python bench/concurrent_attribution.py --scope allocation
+    python bench/concurrent_attribution.py --sleeps 8      # eight concurrent `sleep 6`
 
 Checks the promise of docs/accounting.md: jobs measured in process scope never add up to more
 than a node-scope measurement of the same seconds. The node-scope run starts first and ends
@@ -61,7 +62,9 @@ def main() -> int:
     ap.add_argument("--rapl", action="store_true", help="measure on a fake powercap tree driven by the machine's load")
     ap.add_argument("--scope", default="process", help="the jobs' scope (process, or allocation where supported)")
     ap.add_argument("--interval", default="0.5")
+    ap.add_argument("--sleeps", type=int, metavar="N", help="instead of the mixed four jobs, N concurrent `sleep 6`")
     a = ap.parse_args()
+    work = {f"sleep-6s-{i}": ["sleep", "6"] for i in range(a.sleeps)} if a.sleeps else WORK
     env = dict(os.environ, WATTWISE_OFFLINE="1")
     tmp = Path(tempfile.mkdtemp(prefix="ww-attr-"))
     stop = threading.Event()
@@ -77,8 +80,11 @@ def main() -> int:
                                      f"import os, time\nwhile not os.path.exists({str(flag)!r}): time.sleep(0.05)"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(1.0)  # the node run is measuring before the jobs start
+    import resource
+
+    ru0, b0 = resource.getrusage(resource.RUSAGE_CHILDREN), _busy_s()
     jobs = {n: subprocess.Popen(wattwise(*common, "--scope", a.scope, "--", *cmd), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=env) for n, cmd in WORK.items()}
+                                stderr=subprocess.PIPE, text=True, env=env) for n, cmd in work.items()}
     res = {}
     for n, p in jobs.items():
         out, err = p.communicate(timeout=120)
@@ -86,6 +92,8 @@ def main() -> int:
             print(err, file=sys.stderr)
             return 1
         res[n] = json.loads(out.strip().splitlines()[-1])
+    ru1, b1 = resource.getrusage(resource.RUSAGE_CHILDREN), _busy_s()
+    ours = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     flag.write_text("1")
     out, err = node.communicate(timeout=60)
     stop.set()
@@ -108,8 +116,10 @@ def main() -> int:
         print(f"| {n} | {r['duration_s']:.1f} | " + " | ".join(f"{e.get(c, 0):.2f}" for c in comps)
               + f" | {t:.2f} | {t / r['duration_s']:.2f} |")
     print("| sum of jobs | | " + " | ".join(f"{tot[c]:.2f}" for c in comps) + f" | {sum(tot.values()):.2f} | |")
-    attr = {c["name"]: c.get("attribution", "-") for c in res["busy-4s"]["components"]}
+    attr = {c["name"]: c.get("attribution", "-") for c in res[next(iter(work))]["components"]}
     print(f"\nattribution (jobs): {attr}")
+    print(f"while the jobs ran: the machine was busy {b1 - b0:.2f} CPU-s (/proc/stat); the runs (jobs and "
+          f"wattwise) used {ours:.2f} CPU-s; other processes ~{max(0.0, b1 - b0 - ours):.2f} CPU-s")
     return 0
 
 
