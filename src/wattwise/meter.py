@@ -157,8 +157,13 @@ class Meter:
             tick = None
             if self._needs_usage:
                 m, pc, nb = self._mono(), tree.cpu_s, node.cpu_busy_s
-                tick = Tick(m - self._m_read, pc - self._pc, nb - self._nb, tree.rss_bytes, node.mem_total_bytes)
-                self._m_read, self._pc, self._nb = m, pc, nb
+                # The machine's busy time (/proc/stat) is sampled at the clock tick; the job's final
+                # figure is exact (rusage). CPU time the machine has not registered yet waits for a
+                # later tick instead of claiming a whole tick of the machine's energy now.
+                job, busy = pc - self._pc, nb - self._nb
+                used = min(job, busy) if busy > 0 else 0.0
+                tick = Tick(m - self._m_read, used, busy, tree.rss_bytes, node.mem_total_bytes)
+                self._m_read, self._pc, self._nb = m, self._pc + max(0.0, used), nb
             rule = self.rule
             acc, raws, failed = self.acc, self._raw, self.failed
             for s, c, kind, idle_w in self._plan:

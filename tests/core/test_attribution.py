@@ -239,3 +239,24 @@ def test_paused_power_by_scope(tmp_path):
     # a GPU the job owns is charged whole, so its draw counts while paused, even in process scope
     sp = Attribution("process").paused_power([cpu, ram, *gpus])
     assert sp.paused_w == pytest.approx(55.0) and sp.running_w is None
+
+
+def test_cpu_time_the_machine_has_not_registered_waits_for_a_later_tick(tmp_path):
+    """The job's final CPU time is exact (rusage) while /proc/stat counts clock ticks: a job whose
+    last 5 ms the machine had not counted yet took a whole tick of the machine's energy (share 1)."""
+    machine = FakeMachine(cpus=2, mem_bytes=8 * GB, idle_w=10.0, w_per_busy_cpu=10.0)
+    fake = FakePowercap(tmp_path)
+    job = machine.job()
+    meter = Meter(open_rapl(fake.root), job, "process", 3600, clock=machine.clock, mono=machine.clock, node=machine.node)
+    meter.start()
+    machine.run(1.0, {job: 0.5}, 0.5, powercap=fake)
+    meter._tick(record=True)
+    first = meter.acc["cpu"]
+    assert first == pytest.approx(0.5 * 20.0)  # half the busy time of 10 W + 10 W x 1 busy CPU
+    job.cpu_s += 0.005  # the machine shows no busy time for it in this tick
+    machine.run(1.0, {}, 0.0, powercap=fake)  # 10 J of idle energy
+    meter._tick(record=True)
+    assert meter.acc["cpu"] == pytest.approx(first)  # not the whole 10 J
+    machine.run(1.0, {job: 0.0}, 0.02, powercap=fake)  # now the machine has counted it (and 15 ms of others)
+    meter._tick(record=True)
+    assert meter.acc["cpu"] == pytest.approx(first + 10.2 * 0.005 / 0.02)
