@@ -1,10 +1,12 @@
 """The sampler: reads sensors on a daemon thread, attributes, integrates, and hands samples on.
 
 Totals come from the sensors' cumulative counters, not from sampled power: each tick adds
-the counter delta since the previous tick. In process scope, deltas of node-wide counters
-(RAPL) are multiplied by the tracked processes' share of the machine's busy CPU time over
-that tick. Any exception raised by a sensor or the sink is recorded and never reaches the
-host program.
+the counter delta since the previous tick. Deltas of node-wide counters (RAPL, the CPU and
+RAM models) become the job's through the one attribution rule of the run's scope
+(``wattwise.measure.attribution``), fed with the tick's usage: the tracked processes' and
+the machine's busy CPU time, resident and installed memory. A sensor that never produced a
+reading is listed in ``never_read`` (its energy is unknown, not 0). Any exception raised by a
+sensor or the sink is recorded and never reaches the host program.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import time
 from array import array
 from typing import Callable
 
-from .procs import ProcessTree, node_cpu_busy_s
+from .measure.attribution import Attribution, Tick
+from .procs import NodeUsage, ProcessTree
 
 Row = tuple  # (t_wall, component, cumulative J, power W)
 
@@ -22,12 +25,12 @@ class Meter:
     def __init__(self, sensors: list, tree: ProcessTree, scope: str, interval: float, *,
                  sink: Callable[[list[Row]], None] | None = None, flush_interval: float | None = None,
                  clock: Callable[[], float] = time.time, mono: Callable[[], float] = time.monotonic,
-                 node_busy: Callable[[], float] = node_cpu_busy_s):
+                 node: NodeUsage | None = None, attribution: Attribution | None = None):
         self.sensors = list(sensors)
         self.tree, self.scope, self.interval = tree, scope, float(interval)
         self.sink = sink
         self.flush_interval = max(self.interval, 5.0) if flush_interval is None else flush_interval
-        self._clock, self._mono, self._node_busy = clock, mono, node_busy
+        self._clock, self._mono = clock, mono
         self._lock = threading.RLock()  # re-entrant: a signal handler may read while the main thread holds it
         # Held while sampling; stop() releases it. Waiting on a plain lock with a timeout is one C
         # call per tick, where Event.wait runs a Condition in Python: half the idle CPU cost.
@@ -37,11 +40,15 @@ class Meter:
         self.components = [s.component for s in self.sensors]
         self.acc = {c: 0.0 for c in self.components}
         self.failed: dict[str, str] = {}
+        self.never_read: set[str] = set()  # components whose sensor failed its first reading
         self.errors: list[str] = []
-        self._needs_share = scope == "process" and any(getattr(s, "attribution", "none") == "cpu-share" for s in self.sensors)
-        # (sensor, component, scale by the CPU share?) resolved once, not on every tick
-        self._plan = [(s, s.component, self._needs_share and getattr(s, "attribution", "none") == "cpu-share")
-                      for s in self.sensors]
+        self.rule = attribution if attribution is not None else Attribution(scope)
+        kinds = [getattr(s, "attribution", "none") for s in self.sensors]
+        self._needs_usage = self.rule.needs_usage(kinds)
+        self.node = node if node is not None or not self._needs_usage else NodeUsage()
+        # (sensor, component, kind, node idle W) resolved once, not on every tick
+        self._plan = [(s, s.component, k, getattr(s, "idle_w", None)) for s, k in zip(self.sensors, kinds)]
+        self.rules = {s.component: self.rule.rule(k) for s, k in zip(self.sensors, kinds)}  # component -> attribution id
         self._buf: list[Row] = []
         self._last_flush = 0.0
         # compact timeline for emissions accounting: wall time and cumulative total J
@@ -54,17 +61,21 @@ class Meter:
     def start(self) -> None:
         with self._lock:
             self.tree.poll()
+            if self.node is not None:
+                self.node.poll()
             self._raw = {}
             for s in self.sensors:
                 try:
                     self._raw[s.component] = s.read_energy_j()
                 except Exception as e:  # noqa: BLE001
                     self._fail(s.component, e)
+                    self.never_read.add(s.component)
                     self._raw[s.component] = 0.0
+            self._recorded = [c for c in self.components if c not in self.never_read]
             self._pc = self.tree.cpu_s
-            self._nb = self._node_busy() if self._needs_share else 0.0
+            self._nb = self.node.cpu_busy_s if self.node is not None else 0.0
             self.started_at = self._clock()
-            self._last_m = self._mono()
+            self._last_m = self._m_read = self._mono()
             self._last_acc = dict(self.acc)
             self._last_flush = self._last_m
             self.timeline_t.append(self.started_at)
@@ -126,19 +137,36 @@ class Meter:
         self._tick(record=False)
         return self._clock(), dict(self.acc)
 
+    def mark(self) -> None:
+        """A recorded reading now, so that a segment ends exactly here (a pause or a resume): the
+        energy before a pause is then never spread over the paused time. Never raises."""
+        try:
+            self._tick(record=True)
+        except Exception as e:  # noqa: BLE001
+            if len(self.errors) < 20:
+                self.errors.append(f"sampler: {e!r}")
+
     def _tick(self, record: bool) -> None:
         with self._lock:
             if self.stopped_at is not None:
                 return
-            self.tree.poll()
-            share = 1.0
-            if self._needs_share:
-                nb, pc = self._node_busy(), self.tree.cpu_s
-                dn, dp = nb - self._nb, pc - self._pc
-                share = min(1.0, dp / dn) if dn > 0 else (1.0 if dp > 0 else 0.0)
-                self._nb, self._pc = nb, pc
+            tree, node = self.tree, self.node
+            tree.poll()
+            if node is not None:
+                node.poll()  # before the sensors: the CPU model reads the node's busy time from it
+            tick = None
+            if self._needs_usage:
+                m, pc, nb = self._mono(), tree.cpu_s, node.cpu_busy_s
+                # The machine's busy time (/proc/stat) is sampled at the clock tick; the job's final
+                # figure is exact (rusage). CPU time the machine has not registered yet waits for a
+                # later tick instead of claiming a whole tick of the machine's energy now.
+                job, busy = pc - self._pc, nb - self._nb
+                used = min(job, busy) if busy > 0 else 0.0
+                tick = Tick(m - self._m_read, used, busy, tree.rss_bytes, node.mem_total_bytes)
+                self._m_read, self._pc, self._nb = m, self._pc + max(0.0, used), nb
+            rule = self.rule
             acc, raws, failed = self.acc, self._raw, self.failed
-            for s, c, scaled in self._plan:
+            for s, c, kind, idle_w in self._plan:
                 if failed and c in failed:
                     continue
                 try:
@@ -150,8 +178,8 @@ class Meter:
                 raws[c] = raw
                 if d < 0:
                     d = 0.0
-                if scaled:
-                    d *= share
+                if tick is not None:
+                    d = rule.job_j(kind, d, tick, idle_w)
                 acc[c] += d
             if not record:
                 return
@@ -159,14 +187,14 @@ class Meter:
             dt = m - self._last_m
             last, buf = self._last_acc, self._buf
             total = 0.0
-            for c in self.components:
+            for c in self._recorded:  # a sensor that never read has no samples: unknown, not 0
                 a = acc[c]
                 buf.append((t, c, a, (a - last[c]) / dt if dt > 0 else None))
                 last[c] = a  # in place: no new dict per tick
                 total += a
             self._last_m = m
             self.timeline_t.append(t)
-            self.timeline_e.append(total)  # same order as sum(acc.values()): same float
+            self.timeline_e.append(total)
             self.ticks += 1
 
     def _flush(self, force: bool = False) -> None:

@@ -183,9 +183,50 @@ class ProcessTree:
 def node_cpu_busy_s(proc: str = "/proc") -> float:
     """Busy CPU seconds of the whole machine since boot (user+nice+system+irq+softirq)."""
     with open(f"{proc}/stat", "rb") as f:
-        parts = f.readline().split()
+        return _busy_of(f.readline())
+
+
+def _busy_of(line: bytes) -> float:
+    parts = line.split()
     user, nice, system, idle, iowait, irq, softirq = (int(x) for x in parts[1:8])
     return (user + nice + system + irq + softirq) / CLK_TCK
+
+
+class NodeUsage:
+    """The machine's busy CPU seconds and installed memory: the denominators of the attribution rule.
+
+    ``poll()`` runs once per sampler tick: one pread of /proc/stat on a descriptor kept open
+    (reopened after a fork), so a tick opens no file.
+    """
+
+    def __init__(self, proc: str = "/proc"):
+        self.proc = proc
+        self._fd: list = [None, -1]  # [pid, fd]
+        self.cpu_busy_s = 0.0
+        self.mem_total_bytes = host_memory_bytes(proc) or 0
+        self.poll()
+
+    def poll(self) -> float:
+        pid, fd = self._fd
+        try:
+            if pid != _MY_PID:
+                fd = os.open(f"{self.proc}/stat", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+                self._fd[:] = [_MY_PID, fd]
+            busy = _busy_of(os.pread(fd, 512, 0).split(b"\n", 1)[0])
+        except (OSError, ValueError, AttributeError):
+            busy = node_cpu_busy_s(self.proc)
+        if busy > self.cpu_busy_s:
+            self.cpu_busy_s = busy
+        return self.cpu_busy_s
+
+    def close(self) -> None:
+        pid, fd = self._fd
+        if pid == _MY_PID and fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fd[:] = [None, -1]
 
 
 def host_cpus() -> int:
@@ -220,9 +261,9 @@ def _cgroup_dirs(controller: str) -> list[Path]:
     return dirs
 
 
-def host_memory_bytes() -> int | None:
+def host_memory_bytes(proc: str = "/proc") -> int | None:
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
+        for line in Path(f"{proc}/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 return int(line.split()[1]) * 1024
     except OSError:
@@ -277,3 +318,34 @@ def allocated_cpus() -> tuple[float, str]:
         except (OSError, ValueError):
             pass
     return n, src
+
+
+def slurm_allocation() -> tuple[float | None, int | None]:
+    """vCPUs and memory Slurm reserved for this job on this node (None where it does not say)."""
+    cpus = mem = None
+    try:
+        if os.environ.get("SLURM_CPUS_ON_NODE"):
+            cpus = float(os.environ["SLURM_CPUS_ON_NODE"])
+        if os.environ.get("SLURM_MEM_PER_NODE"):
+            mem = int(os.environ["SLURM_MEM_PER_NODE"]) * 1024 * 1024  # MB
+        elif os.environ.get("SLURM_MEM_PER_CPU") and cpus:
+            mem = int(int(os.environ["SLURM_MEM_PER_CPU"]) * 1024 * 1024 * cpus)
+    except ValueError:
+        pass
+    return cpus, mem
+
+
+def allocation():
+    """What was reserved for this job: vCPUs (affinity, CPU quota, Slurm) and memory (cgroup limit, Slurm)."""
+    from .measure.attribution import Allocation
+
+    cpus, cpus_from = allocated_cpus()
+    s_cpus, s_mem = slurm_allocation()
+    if s_cpus and s_cpus < cpus:
+        cpus, cpus_from = s_cpus, "SLURM_CPUS_ON_NODE"
+    host = host_memory_bytes()
+    mem, where = memory_limit_bytes()
+    mem_from = f"cgroup memory limit ({where})" if mem else "no memory limit: the node's memory"
+    if s_mem and (mem is None or s_mem < mem) and (host is None or s_mem < host):
+        mem, mem_from = s_mem, "Slurm memory allocation (SLURM_MEM_PER_NODE/CPU)"
+    return Allocation(cpus, float(host_cpus()), cpus_from, mem, host, mem_from)

@@ -18,6 +18,8 @@ class Component:
     """Energy of one component (``cpu``, ``dram``, ``ram``, ``gpu:0``) with its provenance.
 
     ``energy_j`` is None (never 0) when it could not be known; ``reason`` then says why.
+    ``attribution`` names the rule that made a node's energy the job's (``RULES`` in
+    ``wattwise.measure.attribution``; docs/accounting.md).
     """
 
     name: str
@@ -26,6 +28,7 @@ class Component:
     source: str
     reason: str | None = None
     mean_power_w: float | None = None
+    attribution: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = {
@@ -38,13 +41,15 @@ class Component:
             d["mean_power_w"] = self.mean_power_w
         if self.reason:
             d["reason"] = self.reason
+        if self.attribution:
+            d["attribution"] = self.attribution
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Component":
         e = d.get("energy_kwh")
         return cls(d["name"], None if e is None else e * J_PER_KWH, d["method"], d["source"],
-                   d.get("reason"), d.get("mean_power_w"))
+                   d.get("reason"), d.get("mean_power_w"), d.get("attribution"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ A series is sorted (start time, gCO2e/kWh) points at a fixed resolution; a point
 - JSON: a list of ``{"datetime", "g_per_kwh"}`` objects, or ``{"data": [...]}`` in
   Electricity Maps' ``carbonIntensity`` shape.
 
-Bad files raise UsageError naming the file, line and column.
+Every series, from a file or a provider's payload, is checked the same way (``check_value``,
+``check_time``, ``from_points``): values finite and within 0-``MAX_G_PER_KWH`` gCO2e/kWh (a
+file in g/MWh is refused with that hint), times parseable and between 1970 and 2200, one time
+given twice only with the same value, one zone per file and per folder. A bad series raises
+UsageError with one line naming the file, the line (or item) and the value.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import csv
 import gzip
 import io
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,6 +35,12 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import UsageError
+
+# The plausible maximum of any grid intensity: the dirtiest grids' life-cycle averages stay near
+# 1,100 gCO2e/kWh and marginal (coal unit) signals near 1,000-1,300; 2,000 leaves margin.
+MAX_G_PER_KWH = 2000.0
+MAX_TIME = 7258118400.0  # 2200-01-01T00:00Z: later "times" are units mistakes (ms, us since the epoch)
+GAP_TOKENS = ("", "null", "none")  # an empty (or null) cell is a missing value: a reported gap
 
 TIME_COLS = ("datetime", "Datetime (UTC)", "zone_datetime", "time", "Time", "from_utc", "timestamp_utc", "start", "point_time")
 VALUE_COLS = ("g_per_kwh", "Carbon Intensity gCO₂eq/kWh (LCA)", "Carbon Intensity gCO₂eq/kWh (direct)",
@@ -103,6 +114,29 @@ def _parse_ts(text: str) -> float:
     return dt.timestamp()
 
 
+def check_value(v: float, where: str, raw: str | None = None) -> float:
+    """``v`` if it is a plausible intensity (finite, 0-MAX gCO2e/kWh); else a UsageError naming ``where``."""
+    shown = raw if raw is not None else repr(v)
+    if not math.isfinite(v):
+        raise UsageError(f"{where}: intensity '{shown}' is not a finite number; leave the cell empty for a missing value")
+    if v < 0:
+        raise UsageError(f"{where}: intensity {shown} is negative; gCO2e/kWh is >= 0")
+    if v > MAX_G_PER_KWH:
+        hint = (f"; the values look like g/MWh: divide them by 1000 to get gCO2e/kWh" if v <= MAX_G_PER_KWH * 1000
+                else "")
+        raise UsageError(f"{where}: intensity {shown} gCO2e/kWh is above the plausible maximum "
+                         f"{MAX_G_PER_KWH:,.0f}{hint}")
+    return v
+
+
+def check_time(t: float, where: str, raw: str) -> float:
+    """``t`` (epoch seconds) if it lies between 1970 and 2200; else a UsageError naming ``where``."""
+    if not (math.isfinite(t) and 0 <= t < MAX_TIME):
+        hint = "; epoch milliseconds? divide by 1000" if math.isfinite(t) and t >= MAX_TIME else ""
+        raise UsageError(f"{where}: time '{raw}' is outside 1970-2200{hint}")
+    return t
+
+
 def _open_text(path: Path) -> io.TextIOBase:
     from .textfile import open_text
 
@@ -122,7 +156,7 @@ def _pick(header: Sequence[str], cands: Sequence[str], want: str | None) -> str 
     return None
 
 
-def _read_csv(path: Path, column: str | None) -> tuple[list[tuple[float, float]], str, str]:
+def _read_csv(path: Path, column: str | None) -> tuple[list[tuple], str, str]:
     pts: list[tuple[float, float]] = []
     try:
         with _open_text(path) as f:
@@ -138,36 +172,40 @@ def _read_csv(path: Path, column: str | None) -> tuple[list[tuple[float, float]]
                 missing = "a time column ('datetime')" if tcol is None else f"a value column ('{column or 'g_per_kwh'}')"
                 raise UsageError(f"{path}: line 1: no {missing}; header is: {', '.join(header[:8])}")
             ti, vi = header.index(tcol), header.index(vcol)
-            zone = None
+            zone, zone_line = None, None
             zi = header.index("Zone Id") if "Zone Id" in header else (header.index("zone_name") if "zone_name" in header else None)
             for lineno, row in enumerate(reader, start=2):
                 if not row or all(not c.strip() for c in row):
                     continue
                 if len(row) <= max(ti, vi):
                     raise UsageError(f"{path}: line {lineno}: expected at least {max(ti, vi) + 1} columns, got {len(row)}")
+                where = f"{path}: line {lineno}"
                 try:
                     t = _parse_ts(row[ti])
-                except ValueError:
-                    raise UsageError(f"{path}: line {lineno}, column {ti + 1} ({tcol}): invalid time '{row[ti]}';"
+                except (ValueError, OverflowError):
+                    raise UsageError(f"{where}, column {ti + 1} ({tcol}): invalid time '{row[ti]}';"
                                      f" use ISO 8601, e.g. 2024-05-01T14:00:00Z") from None
+                check_time(t, f"{where}, column {ti + 1} ({tcol})", row[ti])
                 raw = row[vi].strip()
-                if raw == "" or raw.lower() in ("nan", "null", "none"):
+                if raw.lower() in GAP_TOKENS:
                     continue  # a gap: reported by the caller
                 try:
                     v = float(raw)
                 except ValueError:
-                    raise UsageError(f"{path}: line {lineno}, column {vi + 1} ({vcol}): '{raw}' is not a number") from None
-                if v < 0 or v != v:
-                    raise UsageError(f"{path}: line {lineno}, column {vi + 1} ({vcol}): intensity {v} must be >= 0")
-                pts.append((t, v))
-                if zone is None and zi is not None and len(row) > zi:
-                    zone = row[zi] or None
+                    raise UsageError(f"{where}, column {vi + 1} ({vcol}): '{raw}' is not a number") from None
+                pts.append((t, check_value(v, f"{where}, column {vi + 1} ({vcol})", raw), where))
+                z = row[zi].strip() if zi is not None and len(row) > zi else ""
+                if z and zone is None:
+                    zone, zone_line = z, lineno
+                elif z and z != zone:
+                    raise UsageError(f"{where}: zone '{z}' differs from '{zone}' (line {zone_line}); one zone per file"
+                                     f" (split the file by zone, or use a folder with one file per region)")
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise UsageError(f"{path}: cannot read: {e}") from None
     return pts, vcol, zone or ""
 
 
-def _read_json(path: Path) -> tuple[list[tuple[float, float]], str, str]:
+def _read_json(path: Path) -> tuple[list[tuple], str, str]:
     try:
         from .textfile import read_text
 
@@ -183,20 +221,50 @@ def _read_json(path: Path) -> tuple[list[tuple[float, float]], str, str]:
     pts = []
     for i, item in enumerate(data):
         try:
-            t = _parse_ts(str(item.get("datetime") or item.get("point_time") or item.get("from")))
+            raw_t = str(item.get("datetime") or item.get("point_time") or item.get("from"))
+            t = _parse_ts(raw_t)
             v = item.get("g_per_kwh", item.get("carbonIntensity", item.get("value")))
             if v is None:
                 continue
-            pts.append((t, float(v)))
-        except (ValueError, AttributeError, TypeError):
+            v = float(v)
+        except (ValueError, AttributeError, TypeError, OverflowError):
             raise UsageError(f"{path}: item {i}: expected {{'datetime': ISO 8601, 'g_per_kwh': number}}") from None
+        where = f"{path}: item {i}"
+        pts.append((check_time(t, where, raw_t), check_value(v, where), where))
     return pts, "g_per_kwh", zone
 
 
-def from_points(points: Sequence[tuple[float, float]], *, source: str = "user series", zone: str | None = None,
+def _dedupe(points: Sequence[tuple], what: str) -> dict[float, float]:
+    """time -> value, every value checked; a time given twice with two values is refused (naming both)."""
+    d: dict[float, float] = {}
+    origin: dict[float, str] = {}
+    for p in points:
+        t, v = float(p[0]), float(p[1])
+        where = p[2] if len(p) > 2 else f"{what}: value for {_iso(t)}"
+        if len(p) <= 2:
+            check_time(t, where, repr(t))
+            check_value(v, where)
+        if t in d and d[t] != v:
+            raise UsageError(f"{where}: {_iso(t)} is given twice with different values ({d[t]:g} at {origin[t]}, "
+                             f"{v:g} here); keep one (several regions' files in one folder? give one file per region)")
+        d.setdefault(t, v)
+        origin.setdefault(t, where)
+    return d
+
+
+def _iso(t: float) -> str:
+    from .units import iso
+
+    return iso(t) or repr(t)
+
+
+def from_points(points: Sequence[tuple], *, source: str = "user series", zone: str | None = None,
                 signal: str = "average", resolution_s: float | None = None, column: str | None = None,
                 what: str = "series") -> Series:
-    """Sort, de-duplicate (last wins), resample to the finest common step, and record gaps.
+    """Check, sort, de-duplicate, resample to the finest common step, and record gaps.
+
+    ``points`` are (t, g/kWh) or (t, g/kWh, where) with ``where`` naming the file and line for
+    messages. Identical duplicates are merged; a time given twice with different values is refused.
 
     A value holds until the next point when that is at most ``max(resolution, 1 h)`` away
     (coarser stretches of a mixed-resolution series, or a missing sub-hourly point); a
@@ -204,7 +272,7 @@ def from_points(points: Sequence[tuple[float, float]], *, source: str = "user se
     """
     if not points:
         raise UsageError(f"{what}: no data points")
-    d = dict(sorted(points))
+    d = _dedupe(points, what)
     ts = sorted(d)
     if resolution_s is None:
         diffs = [b - a for a, b in zip(ts, ts[1:]) if b > a]
@@ -240,8 +308,9 @@ def read_series(path: str | os.PathLike, *, column: str | None = None, signal: s
     files = sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith(".") and x.suffix.lower() not in (".md", ".txt")) if p.is_dir() else [p]
     if not files:
         raise UsageError(f"{p}: directory has no series files")
-    pts: list[tuple[float, float]] = []
+    pts: list[tuple] = []
     col, zone = None, None
+    zones: dict[str, Path] = {}
     for f in files:
         if f.suffix.lower() == ".json":
             fp, c, z = _read_json(f)
@@ -249,6 +318,12 @@ def read_series(path: str | os.PathLike, *, column: str | None = None, signal: s
             fp, c, z = _read_csv(f, column)
         pts.extend(fp)
         col, zone = c, zone or z or None
+        if z:
+            zones.setdefault(z, f)
+    if len(zones) > 1:  # never merge regions into one zone silently
+        listed = ", ".join(f"{z} ({f.name})" for z, f in zones.items())
+        raise UsageError(f"{p}: the folder holds several zones' series ({listed}); give one zone's file, or "
+                         f"put each region in its own sub-folder and name the region (--region / --regions)")
     if not pts:
         raise UsageError(f"{p}: no data rows; expected lines like '2024-05-01T00:00:00Z,123.4'")
     return from_points(pts, source=f"file {p.name}", zone=zone, signal=signal, column=col, what=str(p))

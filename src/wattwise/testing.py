@@ -7,6 +7,9 @@
 - ``FakeNVML``: a module-like object with pynvml's function names, error type and units
   (energy in mJ, power in mW); pass it as ``nvml=``.
 - ``ReplaySensor``: replays a recorded cumulative-energy trace on a clock.
+- ``FakeMachine``: a node whose jobs use the CPU time you decide, on a clock you advance: its
+  ``node`` and ``job()`` objects are what the meter polls (``NodeUsage``/``ProcessTree``
+  shaped), and it can drive a ``FakePowercap`` as a CPU package would (idle + W per busy CPU).
 
 Example::
 
@@ -252,3 +255,67 @@ class ConstantPowerSensor:
 
     def read_energy_j(self) -> float:
         return self.watts * (self._clock() - self._t0)
+
+
+class FakeJob:
+    """A tracked job on a FakeMachine: ``ProcessTree``'s ``poll()``, ``cpu_s`` and ``rss_bytes``."""
+
+    def __init__(self, rss_bytes: float = 0.0):
+        self.cpu_s, self.rss_bytes, self.peak_rss_bytes = 0.0, int(rss_bytes), int(rss_bytes)
+
+    def poll(self) -> tuple[float, int]:
+        return self.cpu_s, self.rss_bytes
+
+
+class FakeMachine:
+    """A node whose jobs use the CPU time you decide, on a clock you advance.
+
+    Example (two jobs on a 4-vCPU node, one busy, one sleeping, RAPL counters following the load)::
+
+        m = FakeMachine(cpus=4, mem_bytes=64e9)
+        fake = FakePowercap(tmp_path)
+        a, b = m.job(rss_bytes=2e9), m.job()
+        m.run(1.0, {a: 1.0, b: 0.0}, other=0.5, powercap=fake)   # 1 s: a uses 1 CPU-s, others 0.5
+
+    ``m.node`` has ``NodeUsage``'s ``poll()``, ``cpu_busy_s`` and ``mem_total_bytes``; ``m.clock``
+    is a monotonic clock for meters and model sensors.
+    """
+
+    def __init__(self, cpus: int = 4, mem_bytes: float = 64e9, *, idle_w: float = 20.0, w_per_busy_cpu: float = 10.0,
+                 dram_idle_w: float = 3.0, dram_w_per_busy_cpu: float = 0.5):
+        self.cpus, self.t = cpus, 1000.0
+        self.idle_w, self.w_per_busy_cpu = idle_w, w_per_busy_cpu
+        self.dram_idle_w, self.dram_w_per_busy_cpu = dram_idle_w, dram_w_per_busy_cpu
+        self.jobs: list[FakeJob] = []
+
+        class _Node:
+            cpu_busy_s = 0.0
+            mem_total_bytes = int(mem_bytes)
+
+            def poll(self) -> float:
+                return self.cpu_busy_s
+
+        self.node = _Node()
+
+    def clock(self) -> float:
+        return self.t
+
+    def job(self, rss_bytes: float = 0.0) -> FakeJob:
+        j = FakeJob(rss_bytes)
+        self.jobs.append(j)
+        return j
+
+    def run(self, seconds: float, busy: dict, other: float = 0.0, powercap: "FakePowercap | None" = None) -> float:
+        """Advance ``seconds``: each job in ``busy`` uses that many CPU-seconds per second, the rest of
+        the node ``other``; returns the node's package energy (J) over the span (also added to ``powercap``)."""
+        total = sum(busy.values()) + other
+        if total > self.cpus + 1e-9:
+            raise ValueError(f"{total} busy CPUs on a {self.cpus}-vCPU machine")
+        for j, rate in busy.items():
+            j.cpu_s += rate * seconds
+        self.node.cpu_busy_s += total * seconds
+        self.t += seconds
+        pkg = (self.idle_w + self.w_per_busy_cpu * total) * seconds
+        if powercap is not None:
+            powercap.advance(0, package_j=pkg, dram_j=(self.dram_idle_w + self.dram_w_per_busy_cpu * total) * seconds)
+        return pkg

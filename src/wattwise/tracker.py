@@ -69,8 +69,9 @@ class Tracker:
             raise UsageError(f"invalid interval {interval!r}; give seconds between {MIN_INTERVAL} and {MAX_INTERVAL:g}") from None
         if not (MIN_INTERVAL <= interval <= MAX_INTERVAL):
             raise UsageError(f"interval {interval:g} s is out of range; use {MIN_INTERVAL}-{MAX_INTERVAL:g} s (e.g. 1 or 5)")
-        if scope not in ("process", "node"):
-            raise UsageError(f"unknown scope '{scope}'; use 'process' (this job's share) or 'node' (whole machine)")
+        if scope not in ("process", "allocation", "node"):
+            raise UsageError(f"unknown scope '{scope}'; use 'process' (this job's share), 'allocation' (the resources "
+                             f"reserved for it) or 'node' (whole machine); see docs/accounting.md")
         if pue is not None and not (1.0 <= float(pue) <= 3.0):
             raise UsageError(f"PUE {pue} is out of range; a PUE is >= 1.0 (1.0 = no overhead; typical data centres 1.1-1.6)")
         self._kw = dict(project=project, region=region, interval=interval, scope=scope, store=store, strict=strict,
@@ -163,6 +164,7 @@ class Tracker:
         self.tree = ProcessTree(kw["pid"], attach_later=kw["pid"] == "later")
         self.unavailable: dict[str, str] = {}
         self.hardware: dict[str, Any] = {}
+        self._attribution(scope)
         if defer:
             sensors = []
             self.unavailable["node"] = f"measured by local rank 0 on this node (this is rank {self.rank.rank}, local rank {self.rank.local_rank})"
@@ -172,11 +174,11 @@ class Tracker:
             from .sensors.detect import detect
 
             d = detect(scope, self.tree, powercap_root=kw["powercap_root"], nvml=kw["nvml"], gpu=kw["gpu"],
-                       strict=self.strict, cpu_tdp_w=kw["cpu_tdp_w"], ram_w_per_gb=kw["ram_w_per_gb"])
+                       strict=self.strict, cpu_tdp_w=kw["cpu_tdp_w"], ram_w_per_gb=kw["ram_w_per_gb"], node=self.node)
             sensors = d.sensors
             self.unavailable.update(d.unavailable)
             self.warnings.extend(d.warnings)
-            self.hardware = d.hardware
+            self.hardware = {**d.hardware, **self.hardware}
             self.probes = d.probes
         self.sensors = sensors
         self.host = _hostname()
@@ -198,7 +200,8 @@ class Tracker:
         from .meter import Meter
 
         sink = (lambda rows: self.store.append_samples(self.run_id, rows)) if self.store is not None else None
-        self.meter = Meter(sensors, self.tree, scope, self.interval, sink=sink, flush_interval=kw["flush_interval"])
+        self.meter = Meter(sensors, self.tree, scope, self.interval, sink=sink, flush_interval=kw["flush_interval"],
+                           node=self.node, attribution=self.attribution)
         self.meter.start()
         self.start_ts = self.meter.started_at
         self._started = True
@@ -248,7 +251,9 @@ class Tracker:
                 scope=self.scope, region=self.intensity.region or self.intensity.zone, pue=self.pue, host=self.host,
                 pid=os.getpid(), version=_version(),  # the measuring process: its death marks the run interrupted
                 meta={"rank": self.rank.to_dict() if self.rank else None, "interval_s": self.interval,
-                      "components": [{"name": x.component, "method": x.method, "source": x.source} for x in self.sensors],
+                      "components": [{"name": x.component, "method": x.method, "source": x.source,
+                                      "attribution": self.attribution.rule(getattr(x, "attribution", "none"))}
+                                     for x in self.sensors],
                       "intensity": self.intensity.to_dict(), "hardware": self.hardware, "pue_source": self.pue_source,
                       "job": self.job.to_dict() if self.job else None})
             if self.job is not None:
@@ -453,13 +458,18 @@ class Tracker:
         for s in self.sensors:
             c = s.component
             reason = meter.failed.get(c)
-            comps.append(Component(c, acc[c], s.method, s.source, reason, (acc[c] / dur) if dur > 0 else None))
+            if c in meter.never_read:  # unknown, not 0
+                comps.append(Component(c, None, "unavailable", s.source, f"no reading: {reason}", None, meter.rules.get(c)))
+                continue
+            comps.append(Component(c, acc[c], s.method, s.source, reason, (acc[c] / dur) if dur > 0 else None,
+                                   meter.rules.get(c)))
         for c, why in self.unavailable.items():
             comps.append(Component(c, None, "unavailable", "none", why))
         warnings = list(self.warnings)
         warnings.extend(meter.errors)
         for c, why in meter.failed.items():
-            warnings.append(f"{c}: {why}; its energy covers only the time before that")
+            warnings.append(f"{c}: {why}; " + ("its energy is unknown" if c in meter.never_read
+                                              else "its energy covers only the time before that"))
         warnings.extend(_dominance_warnings(comps))
         segs = [(a, b, e * self.pue) for a, b, e in meter.segments()]
         emissions = None
@@ -493,6 +503,18 @@ class Tracker:
             hardware=self.hardware, windows=tuple(sorted(self._windows, key=lambda w: w.start)),
             warnings=tuple(dict.fromkeys(warnings)), not_counted=NOT_COUNTED, extra=extra,
         )
+
+
+    def _attribution(self, scope: str) -> None:
+        """The machine's usage readers and the attribution rule of ``scope`` (docs/accounting.md)."""
+        from .measure.attribution import Attribution
+        from .procs import NodeUsage, allocation
+
+        self.node = NodeUsage()
+        alloc = allocation() if scope == "allocation" else None
+        if alloc is not None:
+            self.hardware["allocation"] = alloc.to_dict()
+        self.attribution = Attribution(scope, alloc)
 
 
 class _Window:

@@ -136,22 +136,40 @@ def test_node_scope_with_rapl_measures(tmp_path):
 
 
 def test_process_scope_attributes_rapl_by_cpu_share(tmp_path):
-    """In process scope the job gets (its CPU time / machine busy time) of package energy."""
+    """In process scope the job gets (its CPU time / machine busy time) of package energy.
+
+    The first version of this test let a 20 % error pass: the machine's busy time was a
+    number set once while the job's own CPU time went on growing until stop(). Here the
+    machine's busy time is always 4x the job's (others use 3x as much), so the share is
+    exactly 1/4 at every tick.
+    """
     fake = FakePowercap(tmp_path)
-    busy = [1000.0]
     t = wattwise.Tracker(region="FR", store=False, scope="process", powercap_root=fake.root, gpu=False, interval=3600)
+    t.prepare()
+
+    class Node:  # the machine: 4 x this process's CPU time, whenever it is read
+        mem_total_bytes = 64e9
+        cpu_busy_s = 0.0
+
+        def poll(self):
+            self.cpu_busy_s = 1000.0 + 4 * t.tree.poll()[0]
+            return self.cpu_busy_s
+
+    t.node = Node()
     t.start()
-    t.meter._node_busy = lambda: busy[0]
-    t.meter._nb = busy[0]
     x = 0
     t0 = time.process_time()
     while time.process_time() - t0 < 0.2:
         x += 1
-    used = t.tree.poll()[0] - t.meter._pc
-    busy[0] += used * 4  # other processes used 3x as much CPU meanwhile
-    fake.advance(0, package_j=100.0)
+    fake.advance(0, package_j=100.0, dram_j=8.0)
     m = t.stop()
-    assert m.component("cpu").energy_j == pytest.approx(25.0, rel=0.2)
+    cpu = m.component("cpu")
+    assert cpu.energy_j == pytest.approx(25.0, rel=1e-9)
+    assert cpu.attribution == "cpu-time-share" and cpu.to_dict()["attribution"] == "cpu-time-share"
+    # DRAM goes by memory held: this process's resident set / the machine's 64 GB
+    dram = m.component("dram")
+    assert dram.attribution == "memory-share"
+    assert 0 < dram.energy_j < 8.0 * 1e9 / 64e9  # a test process holds well under 1 GB
 
 
 def test_no_region_guess_is_labelled(monkeypatch):

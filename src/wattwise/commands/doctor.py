@@ -16,7 +16,7 @@ def register(sub) -> None:
     p = sub.add_parser("doctor", help="check sensors, region, store and optional features",
                        epilog="example: wattwise doctor --json", formatter_class=argparse.RawDescriptionHelpFormatter)
     add_store(p)
-    p.add_argument("--scope", choices=["process", "node"], default="process")
+    p.add_argument("--scope", choices=["process", "allocation", "node"], default="process")
     add_json(p)
     p.set_defaults(func=main)
 

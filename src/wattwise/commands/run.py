@@ -31,8 +31,10 @@ def register(sub) -> None:
     p.add_argument("--flush-interval", type=duration("flush interval"), metavar="S",
                    help="write samples to the store at least this often (default max(interval, 5s)); "
                         "a killed run loses at most this much")
-    p.add_argument("--scope", choices=["process", "node"], default="process",
-                   help="process: this command's share (default); node: the whole machine")
+    p.add_argument("--scope", choices=["process", "allocation", "node"], default="process",
+                   help="process: this command's share of the machine by its CPU time and memory (default); "
+                        "allocation: the idle power of the CPUs/memory/GPUs reserved for it plus its share of the rest; "
+                        "node: the whole machine (see docs/accounting.md)")
     add_store(p)
     p.add_argument("--no-store", action="store_true", help="do not store the run")
     p.add_argument("--pue", type=positive_float("PUE", 1.0, 3.0, lo_inclusive=True), help="power usage effectiveness (default 1.0, or the cloud provider's)")
@@ -54,8 +56,10 @@ def register(sub) -> None:
     sched.add_argument("--by", metavar="TIME", help="deadline: the job must finish by TIME (ISO 8601, or +24h)")
     sched.add_argument("--forecast", action="append", metavar="FILE|PROVIDER",
                        help="intensity forecast: a series file or a provider (electricitymaps, watttime, ukgrid)")
-    sched.add_argument("--idle-w", type=positive_float("idle power", 0.0, lo_inclusive=True), default=0.0, metavar="W",
-                       help="with --pause-resume: power drawn while paused, counted in the plan")
+    sched.add_argument("--idle-w", type=positive_float("idle power", 0.0, lo_inclusive=True), metavar="W",
+                       help="with --pause-resume: power drawn while paused, counted in the plan (default: what --scope "
+                            "charges a paused job: 0 W in process scope, the reserved resources' idle power in "
+                            "allocation scope, the machine's in node scope)")
     sched.add_argument("--min-run", type=duration("minimum run"), metavar="D", help="with --pause-resume: shortest chunk")
     sched.add_argument("--max-pauses", type=int, metavar="N", help="with --pause-resume: at most N pauses")
     p.add_argument("--epochs", type=int, help="expected epochs (for a projection when the job reports progress)")

@@ -199,6 +199,12 @@ def cmd_export(args) -> int:
     store = _open(args)
     rid = store.resolve_id(args.run_id)
     _write(export_run(store, rid, args.format, training_type=args.training_type), args.output)
+    if args.format == "codecarbon":  # its fixed columns have no room for a reason: say it here
+        from ..report.exports import codecarbon_notes
+        from ..store import run_result
+
+        for why in codecarbon_notes(run_result(store, rid) or {}):
+            sys.stderr.write(f"wattwise: note: {why}\n")
     return 0
 
 

@@ -44,8 +44,13 @@ def register(sub) -> None:
     p.add_argument("--pause-resume", action="store_true", help="allow pausing through dirty hours")
     p.add_argument("--min-run", type=duration("minimum run"), metavar="D", help="with --pause-resume: shortest chunk, e.g. 1h")
     p.add_argument("--max-pauses", type=int, metavar="N", help="with --pause-resume: at most N pauses")
-    p.add_argument("--idle-w", type=positive_float("idle power", 0.0, lo_inclusive=True), default=0.0, metavar="W",
-                   help="with --pause-resume: power drawn while paused, counted in the plan (default 0)")
+    p.add_argument("--idle-w", type=positive_float("idle power", 0.0, lo_inclusive=True), metavar="W",
+                   help="with --pause-resume: power drawn while paused, counted in the plan (default: what --scope "
+                        "charges a paused job)")
+    p.add_argument("--scope", choices=["process", "allocation", "node"], default="process",
+                   help="the scope the job will be measured in (as wattwise run --scope): a paused job costs 0 W in "
+                        "process scope, its reserved resources' idle power in allocation scope, the machine's in node "
+                        "scope (see docs/accounting.md)")
     p.add_argument("--power-w", type=positive_float("power"), metavar="W", help="the job's average power (default: 1 kW, assumed)")
     p.add_argument("--like", metavar="RUN_ID", help="use a stored run's measured energy profile")
     add_store(p)
@@ -71,9 +76,17 @@ def main(args) -> int:
     fc = args.forecast
     if fc and len(fc) == 1 and "=" not in fc[0]:
         fc = fc[0]
+    idle_w, power_w = args.idle_w, args.power_w
+    if idle_w is None and args.pause_resume:  # plan with what the scope will charge (one rule for plan and account)
+        from ..schedule.runner import machine_scope_power
+
+        sp = machine_scope_power(args.scope)
+        idle_w = sp.paused_w
+        power_w = power_w if power_w is not None or args.like else sp.running_w
+        sys.stderr.write(f"wattwise: paused power in the plan: {sp.describe()}\n")
     plan = schedule(args.duration, args.within, by=args.by, region=args.region, regions=args.regions, forecast=fc,
-                    pause_resume=args.pause_resume, min_run=args.min_run, max_pauses=args.max_pauses, idle_w=args.idle_w,
-                    power_w=args.power_w, like=args.like, store=args.store, now=args.now, persistence=args.persistence,
+                    pause_resume=args.pause_resume, min_run=args.min_run, max_pauses=args.max_pauses, idle_w=idle_w or 0.0,
+                    power_w=power_w, like=args.like, store=args.store, now=args.now, persistence=args.persistence,
                     at=_at(args.at, args.now, args.flex or 0.0), flex=args.flex if args.at is not None else None,
                     max_age=args.max_age)
     cmd = list(args.cmd or [])

@@ -180,6 +180,18 @@ def series_from_points(points, source: str, zone: str | None, signal: str, resol
     return _series(points, source, zone, signal, resolution_s)
 
 
+def check_g(v: float, what: str) -> float:
+    """A provider's value checked like any series value (``wattwise.series.check_value``): a
+    payload with an impossible intensity (inf, nan, negative, in g/MWh) is a ProviderError."""
+    from ..errors import UsageError
+    from ..series import check_value
+
+    try:
+        return check_value(v, what)
+    except UsageError as e:
+        raise ProviderError(str(e)) from None
+
+
 def parse_ts(text: Any) -> float:
     """ISO 8601 (Z or offset; UTC when none) -> epoch seconds; ProviderError on junk."""
     from ..series import _parse_ts

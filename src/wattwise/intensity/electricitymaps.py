@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from ..series import Series
-from .base import HOUR, FetchingProvider, ProviderError, Reading, parse_ts, series_from_points, utc_iso
+from .base import HOUR, FetchingProvider, ProviderError, Reading, check_g, parse_ts, series_from_points, utc_iso
 
 DEFAULT_URL = "https://api.electricitymaps.com/v3"
 HISTORY_WINDOW_S = 24 * HOUR
@@ -123,8 +123,7 @@ def _points(items: list, what: str) -> tuple[list[tuple[float, float]], int]:
             g = float(v)
         except (TypeError, ValueError):
             raise ProviderError(f"Electricity Maps: non-numeric carbonIntensity {v!r}") from None
-        if g < 0:
-            raise ProviderError(f"Electricity Maps: negative carbonIntensity {g}")
-        pts.append((parse_ts(it["datetime"]), g))
+        t = parse_ts(it["datetime"])
+        pts.append((t, check_g(g, f"Electricity Maps {what}: carbonIntensity at {it['datetime']}")))
         est += bool(it.get("isEstimated"))
     return pts, est

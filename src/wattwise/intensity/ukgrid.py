@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 
 from ..series import Series
-from .base import HOUR, FetchingProvider, ProviderError, Reading, parse_ts, series_from_points, utc_minute
+from .base import HOUR, FetchingProvider, ProviderError, Reading, check_g, parse_ts, series_from_points, utc_minute
 
 DEFAULT_URL = "https://api.carbonintensity.org.uk"
 HALF_HOUR = 1800.0
@@ -104,9 +104,10 @@ class UKGrid(FetchingProvider):
             if v is None:
                 continue
             try:
-                pts.append((parse_ts(p["from"]), float(v)))
+                g = float(v)
             except (TypeError, ValueError):
                 raise ProviderError(f"GB Carbon Intensity API: non-numeric intensity {v!r}") from None
+            pts.append((parse_ts(p["from"]), check_g(g, f"GB Carbon Intensity API: intensity from {p['from']}")))
         return pts, actuals
 
     def latest(self, zone: str) -> Reading:

@@ -17,7 +17,7 @@ import os
 import re
 
 from ..series import Series
-from .base import HOUR, FetchingProvider, ProviderError, Reading, parse_ts, series_from_points, utc_iso
+from .base import HOUR, FetchingProvider, ProviderError, Reading, check_g, parse_ts, series_from_points, utc_iso
 
 DEFAULT_URL = "https://api.watttime.org"
 LB_PER_MWH_TO_G_PER_KWH = 0.45359237  # exact: 1 lb = 453.59237 g, 1 MWh = 1000 kWh
@@ -114,7 +114,7 @@ class WattTime(FetchingProvider):
                 v = float(it["value"]) * k
             except (TypeError, ValueError):
                 raise ProviderError(f"WattTime: non-numeric value {it.get('value')!r}") from None
-            pts.append((parse_ts(it["point_time"]), v))
+            pts.append((parse_ts(it["point_time"]), check_g(v, f"WattTime {what}: value at {it['point_time']}")))
         res = meta.get("data_point_period_seconds")
         return pts, {"resolution_s": float(res) if res else None, "units": units}
 

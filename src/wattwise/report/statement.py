@@ -57,7 +57,8 @@ def _methods_sentence(comps: list[dict], scope: str | None) -> str:
     measured = [f"{c['name']} ({c.get('source')})" for c in comps if c.get("method") == "measured"]
     modelled = [c["name"] for c in comps if c.get("method") == "modelled"]
     user = [c["name"] for c in comps if c.get("method") == "user"]
-    missing = [c["name"] for c in comps if c.get("method") == "unavailable"]
+    missing = [f"{c['name']} ({c['reason']})" if c.get("reason") else c["name"]
+               for c in comps if c.get("method") == "unavailable" or c.get("energy_kwh") is None]
     parts = []
     if measured:
         parts.append(f"the energy of {_join(measured)} was measured with the hardware's energy counters")
@@ -74,7 +75,11 @@ def _methods_sentence(comps: list[dict], scope: str | None) -> str:
     s = "; ".join(parts)
     s = s[0].upper() + s[1:] + "."
     if scope == "process":
-        s += " The figures are this job's share of the machine (attributed by its processes' CPU time)."
+        s += (" The figures are this job's share of the machine: its processes' share of the machine's busy CPU time"
+              " and of its memory.")
+    elif scope == "allocation":
+        s += (" The figures are the idle power of the resources reserved for the job plus its share of the"
+              " machine's dynamic power.")
     elif scope == "node":
         s += " The figures cover the whole machine while the job ran."
     return s
@@ -107,11 +112,15 @@ def statement_text(run: dict) -> str:
     parts = [
         f"The computation for this work (wattwise run {rid}{proj}) ran for {format_duration(dur)} "
         f"({hours:.3g} hours) on {hw}{gpu_hours}.",
-        f"It used {'an estimated ' if est else ''}{energy} of electricity, which corresponds to "
-        f"{format_mass_g(g)} of CO2-equivalent emissions"
-        + (f" at {_intensity_clause(r.get('intensity') or {})}." if g is not None else
-           " (no emissions figure could be computed)."),
     ]
+    used = f"It used {'an estimated ' if est else ''}{energy} of electricity"
+    if e_kwh is None:  # unknown is never written as a number
+        parts.append("Its electricity use could not be determined, so no energy or emissions figure is given.")
+    elif g is None:
+        parts.append(f"{used}; no emissions figure could be computed.")
+    else:
+        parts.append(f"{used}, which corresponds to {format_mass_g(g)} of CO2-equivalent emissions at "
+                     f"{_intensity_clause(r.get('intensity') or {})}.")
     m = _methods_sentence(comps, r.get("scope"))
     if m:
         parts.append(m)

@@ -22,8 +22,9 @@ def format_summary(m: Measurement, store: str | None = None) -> str:
     lines = []
     status = m.status if m.status != "finished" else "finished"
     code = "" if m.exit_code is None else f", exit code {m.exit_code}"
-    lines.append(f"wattwise: run {m.run_id} {status} in {format_duration(m.duration_s)}{code}; scope: {m.scope}"
-                 + (" (this job's processes)" if m.scope == "process" else " (whole machine)"))
+    scope = {"process": " (this job's share of the machine)", "allocation": " (the resources reserved for this job)",
+             "node": " (whole machine)"}.get(m.scope, "")
+    lines.append(f"wattwise: run {m.run_id} {status} in {format_duration(m.duration_s)}{code}; scope: {m.scope}{scope}")
     est = any(c.method == "modelled" for c in m.components)
     lines.append(f"  energy      {format_energy_j(m.energy_j)} device"
                  + (" (includes modelled estimates, see below)" if est else "")
@@ -40,6 +41,7 @@ def format_summary(m: Measurement, store: str | None = None) -> str:
         p = "" if c.mean_power_w is None else format_power_w(c.mean_power_w)
         src = c.source if not c.reason else f"{c.source} ({c.reason})"
         lines.append(f"  {c.name:<{w}}  {format_energy_j(c.energy_j):>12}  {p:>10}  {c.method:<11}  {src}")
+    lines.extend(attribution_lines(m))
     if m.windows:
         lines.append(f"  windows     " + "; ".join(f"{x.name}: {format_energy_j(x.energy_j)}" for x in m.windows[:8])
                      + (f" (+{len(m.windows) - 8} more)" if len(m.windows) > 8 else ""))
@@ -54,3 +56,14 @@ def format_summary(m: Measurement, store: str | None = None) -> str:
     if store:
         lines.append(f"  stored in   {store}  (wattwise runs show {m.run_id})")
     return "\n".join(lines)
+
+
+def attribution_lines(m: Measurement) -> list[str]:
+    """One line per attribution rule used: which components, and the rule in words."""
+    from ..measure.attribution import RULES
+
+    by_rule: dict[str, list[str]] = {}
+    for c in m.components:
+        if c.attribution:
+            by_rule.setdefault(c.attribution, []).append(c.name)
+    return [f"  attribution {', '.join(names)}: {rule} = {RULES.get(rule, rule)}" for rule, names in by_rule.items()]

@@ -7,9 +7,13 @@
   running. Ctrl-C / SIGTERM resume the job and pass the signal on. A watchdog process (holding
   the read end of a pipe only wattwise writes to) resumes the group if wattwise dies, even
   by SIGKILL, so a paused job is never left stopped.
-- ``annotate``: the stored run records the plan, the slots it actually ran, and its emissions
-  by forecast (measured energy x the forecast's intensity when it ran) against the same
-  energy had it started at once without pauses (the baseline estimate).
+- ``annotate``: the stored run records the plan, the slots it actually ran, and the plan's
+  promised saving beside the realised one and why they differ (``schedule.realised``).
+
+Plan and account use one rule: unless ``--idle-w`` is given, the power a paused job draws in
+the plan is what the run's scope charges a paused job (``Attribution.paused_power``: 0 W in
+process scope, the reserved resources' idle power in allocation scope, the machine's in node
+scope), and the run says so.
 """
 from __future__ import annotations
 
@@ -25,7 +29,6 @@ from typing import Any
 from ..errors import UsageError
 from ..units import format_duration, format_mass_g, iso
 
-K = 1 / 3.6e6
 FILE_CHECK_S = 2.0
 PROVIDER_REFRESH_S = 1800.0
 
@@ -61,7 +64,7 @@ class PlanRequest:
     pause_resume: bool = False
     min_run_s: float | None = None
     max_pauses: int | None = None
-    idle_w: float = 0.0
+    idle_w: float | None = None  # None: what the run's scope charges a paused job
     power_w: float | None = None
     persistence: str = "1d"
 
@@ -128,9 +131,45 @@ def wait_for_start(req: PlanRequest, tracker, *, clock=time.time, sleep=time.sle
         raise
 
 
+def scope_defaults(req: PlanRequest, tracker) -> tuple[PlanRequest, dict[str, Any]]:
+    """``idle_w`` (and, when that is not 0 W, ``power_w``) from the run's attribution rule, unless given."""
+    if req.idle_w is not None:
+        return req, {"w": req.idle_w, "from": "--idle-w"}
+    rule = getattr(tracker, "attribution", None)
+    if rule is None:
+        return dataclasses.replace(req, idle_w=0.0), {"w": 0.0, "from": "no attribution rule: 0 W"}
+    sp = rule.paused_power(getattr(tracker, "sensors", None) or [])
+    power = req.power_w if req.power_w is not None else sp.running_w
+    info: dict[str, Any] = {"w": sp.paused_w, "from": f"{sp.scope} scope", "notes": list(sp.notes)}
+    if power is not None and req.power_w is None:
+        info["running_w"] = power  # modelled on the same basis, so the plan's paused/running ratio is the rule's
+    return dataclasses.replace(req, idle_w=sp.paused_w, power_w=power), info
+
+
+def machine_scope_power(scope: str):
+    """What ``scope`` charges a paused job on this machine (for ``wattwise schedule``, which has no
+    run): 0 W in process scope without looking; otherwise this machine's sensors and allocation."""
+    from ..measure.attribution import Attribution, ScopePower
+
+    if scope == "process":
+        return ScopePower("process", 0.0, None, ("a paused job uses no CPU time; GPUs it is given are charged whole"
+                                                 " (pass --idle-w for their idle power)",))
+    from ..procs import NodeUsage, ProcessTree, allocation
+    from ..sensors import close_all
+    from ..sensors.detect import detect
+
+    d = detect(scope, ProcessTree(), node=NodeUsage())
+    try:
+        sp = Attribution(scope, allocation() if scope == "allocation" else None).paused_power(d.sensors)
+    finally:
+        close_all(d.sensors)
+    return dataclasses.replace(sp, notes=sp.notes + ("modelled on this machine: pass --idle-w if the job runs elsewhere",))
+
+
 def _wait_for_start(req: PlanRequest, tracker, clock, sleep):
     if req.duration_s is None:
         raise UsageError("--within needs the job's expected run time: add --duration D (e.g. --duration 2h)")
+    req, paused = scope_defaults(req, tracker)
     region = _region(req, tracker)
     t_req = clock()
     within = float(req.within_s or 0.0)
@@ -143,8 +182,11 @@ def _wait_for_start(req: PlanRequest, tracker, clock, sleep):
             within = max(0.0, deadline - t_req - req.duration_s)
     latest_start = t_req + within
     plan = _plan(req, region, t_req, within, deadline)
-    state: dict[str, Any] = {"requested_at": t_req, "replans": 0}
+    state: dict[str, Any] = {"requested_at": t_req, "replans": 0, "paused_power": paused}
     tracker.schedule_state = state
+    if req.pause_resume:
+        _say(f"paused power in the plan: {paused['w']:.3g} W ({paused['from']}"
+             + (f"; {'; '.join(paused['notes'])}" if paused.get("notes") else "") + ")")
     if not plan.available:
         _say(f"{'; '.join(plan.notes)}: starting now")
         state["started_at"] = clock()
@@ -283,12 +325,14 @@ def run_pause_resume(plan, child, tracker, *, clock=time.time) -> int:
                 if _killpg(pgid, signal.SIGSTOP):
                     flags["paused"] = True
                     runs[-1][1] = clock()
+                    _mark(tracker)
                     _say(f"paused until {iso(slots[idx + 1][0])} (slot {idx + 1} of {len(slots)} done)")
             else:
                 _killpg(pgid, signal.SIGCONT)
                 flags["paused"] = False
                 idx += 1
                 runs.append([clock(), clock()])
+                _mark(tracker)
                 _say(f"resumed (slot {idx + 1} of {len(slots)})")
     finally:
         if flags["paused"]:
@@ -312,6 +356,13 @@ def run_pause_resume(plan, child, tracker, *, clock=time.time) -> int:
     child.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else (status >> 8)
     rc = child.returncode
     return 128 - rc if rc < 0 else rc
+
+
+def _mark(tracker) -> None:
+    """End a measurement segment at a pause or resume, so no energy is spread across the boundary."""
+    meter = getattr(tracker, "meter", None)
+    if meter is not None and hasattr(meter, "mark"):
+        meter.mark()
 
 
 def _wait_exit(child, pidfd, timeout: float | None):
@@ -344,30 +395,16 @@ def _wait_exit(child, pidfd, timeout: float | None):
 
 
 # -- the record ----------------------------------------------------------------------------
-def _by_forecast(dense, segments, pue: float, shift) -> tuple[float, bool]:
-    """Grams for (t0, t1, J) segments at the forecast's intensity, times mapped by ``shift``."""
-    tot, outside = 0.0, False
-    for a, b, e in segments:
-        x, y = shift(a), shift(b)
-        if y <= x:
-            y = x + 1e-9
-        if x < dense.t0 or y > dense.end:
-            outside = True
-        g = dense.mean(max(x, dense.t0), min(max(y, dense.t0 + 1e-9), dense.end)) if y > dense.t0 and x < dense.end else \
-            dense.value_at(min(max(x, dense.t0), dense.end - 1e-9))
-        tot += K * e * pue * g
-    return tot, outside
-
-
 def annotate(m, plan, tracker):
     """The Measurement with the schedule recorded (and re-saved to the store)."""
+    from .realised import compare
+
     state = getattr(tracker, "schedule_state", {}) or {}
     started = state.get("started_at", m.start)
     runs = state.get("runs") or [[started, m.end]]
     runs = [(a, b if b > a else m.end if i == len(runs) - 1 else b) for i, (a, b) in enumerate(runs)]
     req = state.get("requested_at", plan.planned_at)
     segs = tracker.meter.segments() if getattr(tracker, "meter", None) is not None else []
-    dense = plan.forecast.dense if plan.forecast is not None else None
     rec: dict[str, Any] = {
         "policy": plan.policy,
         "requested_at": iso(req),
@@ -380,31 +417,23 @@ def annotate(m, plan, tracker):
         "planned_emissions_gco2e": plan.emissions_g,
         "planned_baseline_emissions_gco2e": plan.baseline_emissions_g,
     }
+    if state.get("paused_power"):
+        rec["paused_power"] = state["paused_power"]
     overran = m.end - plan.slots[-1][1] if plan.slots else 0.0
     if overran > 1.0:
         rec["ran_past_plan_s"] = overran
-    if dense is not None and segs:
-        def job_time(t: float) -> float:
-            """Running time before wall-clock t (pauses removed)."""
-            tau = 0.0
-            for a, b in runs:
-                if t <= a:
-                    break
-                tau += min(t, b) - a
-            return tau
-
-        actual, out1 = _by_forecast(dense, segs, m.pue, lambda t: t)
-        base, out2 = _by_forecast(dense, segs, m.pue, lambda t: req + job_time(t))
-        rec["actual_emissions_by_forecast_gco2e"] = actual
-        rec["baseline_emissions_by_forecast_gco2e"] = base
-        rec["savings_pct"] = (100.0 * (1 - actual / base)) if base > 0 else None
-        rec["method"] = ("measured energy x the forecast's intensity when the job ran, against the same energy had it "
-                         "started at the request time without pauses (estimate)")
-        if out1 or out2:
-            rec["note"] = "part of the run fell outside the forecast; the nearest forecast value was used there"
-        sv = rec["savings_pct"]
-        _say(f"schedule: ran in {len(runs)} slot(s) ({len(runs) - 1} pause(s)); by forecast {format_mass_g(actual)} vs "
-             f"{format_mass_g(base)} had it started at once" + (f" ({sv:.1f} % less)" if sv is not None else "") + " (estimate)")
+    if plan.forecast is not None and segs:
+        rec.update(compare(plan, requested_at=req, runs=runs, segments=segs, pue=m.pue,
+                           account=getattr(tracker, "account", None), ended_early=rec["ended_early"],
+                           overran_s=max(0.0, overran)))
+        rec["savings_pct"] = rec["realised_savings_pct"]
+        rec["method"] = ("measured energy (attributed by the run's scope) x the intensity when the job ran, against "
+                         "the same energy had it started at the request time without pauses (estimate)")
+        pl, sv = rec["planned_savings_pct"], rec["savings_pct"]
+        _say(f"schedule: ran in {len(runs)} slot(s) ({len(runs) - 1} pause(s)); saving planned "
+             + (f"{pl:.1f} %" if pl is not None else "unknown") + ", realised "
+             + (f"{sv:.1f} %" if sv is not None else "unknown") + " (estimate)"
+             + (f"; {'; '.join(rec['why'])}" if rec.get("why") else ""))
     m2 = dataclasses.replace(m, extra={**m.extra, "schedule": rec})
     store = getattr(tracker, "store", None)
     if store is not None:

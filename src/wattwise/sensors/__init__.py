@@ -2,10 +2,12 @@
 
 A sensor reports a cumulative energy counter in joules since it was opened
 (``read_energy_j()``), the component it measures (``component``), and how (``method``,
-``source``). ``attribution`` says whether, in process scope, the meter must scale its
-deltas by the tracked processes' share of node CPU time (``"cpu-share"``: RAPL package and
-DRAM) or whether the reading already belongs to the job (``"none"``: modelled CPU/RAM,
-GPUs the job can see).
+``source``). ``attribution`` says what the counter covers, so that the meter can apply the
+one attribution rule (``wattwise.measure.attribution``, docs/accounting.md): the node's CPU
+(``"cpu-share"``: RAPL packages, the CPU model), the node's memory (``"memory-share"``: RAPL
+DRAM, the RAM model), a whole device given to the job (``"device"``: a GPU it can see), or
+a reading that is already the job's (``"none"``). Node-wide sensors may carry ``idle_w`` and
+``busy_w`` (the node's idle and full-load power) for allocation scope and plans.
 
 Detection is an ordered list of probes that record why they failed and never raise.
 """

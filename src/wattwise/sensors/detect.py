@@ -1,13 +1,17 @@
-"""Ordered availability probes: RAPL, NVML, then labelled models for what has no counter."""
+"""Ordered availability probes: RAPL, NVML, then labelled models for what has no counter.
+
+Every CPU and memory sensor reports the whole node; the meter applies the scope's
+attribution rule (``wattwise.measure.attribution``), whichever sensor it is.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import StrictModeError
-from ..procs import ProcessTree, allocated_cpus, host_cpus, host_memory_bytes, memory_limit_bytes, node_cpu_busy_s
+from ..procs import NodeUsage, ProcessTree, host_cpus, host_memory_bytes
 from . import Probe, SensorUnavailable
-from .model import CpuModelSensor, RamModelSensor
+from .model import RAM_W_PER_GB, CpuModelSensor, RamModelSensor
 
 
 @dataclass
@@ -23,7 +27,7 @@ class Detection:
 
 def detect(scope: str, tree: ProcessTree, *, powercap_root=None, nvml=None, gpu: bool = True,
            strict: bool = False, cpu_info=None, cpu_tdp_w: float | None = None, ram_w_per_gb: float | None = None,
-           visible_gpus=...) -> Detection:
+           visible_gpus=..., node: NodeUsage | None = None) -> Detection:
     from ..cpuinfo import cpu_power_model, read_cpuinfo
     from .nvml import open_gpus
     from .rapl import open_rapl
@@ -61,37 +65,39 @@ def detect(scope: str, tree: ProcessTree, *, powercap_root=None, nvml=None, gpu:
     else:
         d.probes.append(Probe("nvml", False, "disabled (--no-gpu)"))
 
-    # 3. Models for what has no counter
+    # 3. Models for what has no counter (the whole node; the meter attributes)
+    node = node if node is not None else NodeUsage()
     if "cpu" not in have:
         if strict:
             raise StrictModeError("strict mode: no CPU energy counter (RAPL) is readable, and strict forbids the "
                                   "modelled estimate" + (f"; {d.probes[0].fix}" if d.probes[0].fix else ""))
         power = cpu_power_model(info, tdp_w=cpu_tdp_w)
-        if scope == "process":
-            vcpus, how = allocated_cpus()
-            busy = lambda: tree.cpu_s  # noqa: E731 - refreshed by the meter once per tick
-        else:
-            vcpus, how = float(host_cpus()), "all CPUs"
-            busy = node_cpu_busy_s
-        d.sensors.append(CpuModelSensor(power, vcpus, busy, scope))
+        vcpus = float(host_cpus())
+        d.sensors.append(CpuModelSensor(power, vcpus, lambda: node.cpu_busy_s, scope))  # polled once per tick
         d.probes.append(Probe("cpu-model", True, d.sensors[-1].source))
         d.hardware["cpu"]["power_model"] = {"min_w_per_vcpu": power.min_w_per_vcpu, "max_w_per_vcpu": power.max_w_per_vcpu,
-                                            "basis": power.basis, "vcpus": vcpus, "vcpus_from": how, **power.details}
+                                            "basis": power.basis, "vcpus": vcpus, "vcpus_from": "all vCPUs of the machine",
+                                            **power.details}
+    elif scope != "process":  # allocation scope and plans split RAPL's energy at the node's (modelled) idle power
+        power = cpu_power_model(info, tdp_w=cpu_tdp_w)
+        for sn in rapl:
+            if sn.component == "cpu":
+                sn.idle_w, sn.busy_w = host_cpus() * power.min_w_per_vcpu, host_cpus() * power.max_w_per_vcpu
+    host = host_memory_bytes()
+    if "dram" in have and host and scope != "process":
+        for sn in rapl:
+            if sn.component == "dram":
+                sn.idle_w = (ram_w_per_gb or RAM_W_PER_GB) * host / 1e9
     if "dram" not in have:
         if strict:
             raise StrictModeError("strict mode: no DRAM energy counter (RAPL dram domain), and strict forbids the RAM model")
-        limit, where = memory_limit_bytes()
-        host = host_memory_bytes()
         kw = {"w_per_gb": ram_w_per_gb} if ram_w_per_gb else {}
-        if limit:
-            sensor = RamModelSensor(lambda: limit, f"cgroup memory limit {limit / 1e9:.2f} GB ({where})", **kw)
-        elif scope == "process":
-            sensor = RamModelSensor(lambda: tree.rss_bytes, "resident set of the tracked processes (sampled)", **kw)
+        if host:
+            sensor = RamModelSensor(lambda: host, f"host RAM {host / 1e9:.2f} GB", **kw)
+            d.sensors.append(sensor)
+            d.probes.append(Probe("ram-model", True, sensor.source))
         else:
-            sensor = RamModelSensor(lambda: host or 0, f"host RAM {(host or 0) / 1e9:.2f} GB", **kw)
-        d.sensors.append(sensor)
-        d.probes.append(Probe("ram-model", True, sensor.source))
+            d.unavailable["ram"] = "the machine's memory size is unknown (/proc/meminfo unreadable)"
+            d.probes.append(Probe("ram-model", False, d.unavailable["ram"]))
         d.hardware["ram_gb_host"] = None if host is None else round(host / 1e9, 3)
-        if limit:
-            d.hardware["ram_gb_limit"] = round(limit / 1e9, 3)
     return d

@@ -64,8 +64,10 @@ def visible_selectors(env: str | None) -> list[str] | None:
 
 
 class NvmlGpuSensor:
+    """One GPU the job can see, measured whole (``device``: not split among processes sharing it)."""
+
     method = "measured"
-    attribution = "none"
+    attribution = "device"
 
     def __init__(self, nvml: Any, handle: Any, index: int, uuid: str, name: str, clock=time.monotonic):
         self._nvml, self._h, self._clock = nvml, handle, clock
@@ -104,6 +106,10 @@ class NvmlGpuSensor:
             self._total_j += (p + self._last_p) / 2.0 * (t - self._last_t)
             self._last_p, self._last_t = p, t
             return self._total_j
+
+    def power_now_w(self) -> float:
+        """The device's draw now (W): what a paused job's GPU is charged in a plan."""
+        return self._nvml.nvmlDeviceGetPowerUsage(self._h) / 1000.0
 
     def _last_counter_j(self) -> float:
         return self._total_j

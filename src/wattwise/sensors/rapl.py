@@ -86,13 +86,20 @@ def discover(root: Path) -> dict[str, list[tuple[Path, str]]]:
 
 
 class RaplSensor:
-    """Sum of a set of RAPL zones (all packages, or all DRAM zones) as one component."""
+    """Sum of a set of RAPL zones (all packages, or all DRAM zones) as one component.
+
+    Node-wide counters: packages are ``cpu-share``, DRAM ``memory-share`` (see
+    ``wattwise.measure.attribution``). ``idle_w``/``busy_w``, when detection sets them, are the
+    node's modelled idle and full-load power, used only in allocation scope and by plans.
+    """
 
     method = "measured"
-    attribution = "cpu-share"
+    idle_w: float | None = None
+    busy_w: float | None = None
 
     def __init__(self, component: str, zones: list[_Zone]):
         self.component = component
+        self.attribution = "memory-share" if component == "dram" else "cpu-share"
         self._zones = zones
         self._lock = threading.Lock()
         self.source = "rapl:" + "+".join(z.name for z in zones)

@@ -68,7 +68,7 @@ def run_result(store, run_id: str) -> dict | None:
         e = last[name]["energy_j"] if name in last else None
         comps.append(Component(name, e, k.get("method", "measured") if e is not None else "unavailable",
                                k.get("source", "unknown"), None if e is not None else "no sample was flushed before the interruption",
-                               (e / dur) if e is not None and dur > 0 else None))
+                               (e / dur) if e is not None and dur > 0 else None, k.get("attribution")))
     inten = Intensity.from_dict(meta["intensity"]) if meta.get("intensity") else None
     pue = run.get("pue") or 1.0
     total = sum(c.energy_j for c in comps if c.energy_j is not None)

@@ -412,6 +412,7 @@ def run_view(store, run_id: str, *, buckets: int = CHART_BUCKETS) -> dict[str, A
             "share": fmt_pct(100 * e / total_j) if e is not None and total_j else "",
             "power": fmt_power(c.get("mean_power_w")), "method": c.get("method"),
             "badge": method_badge(c.get("method", "")), "source": c.get("source"), "reason": c.get("reason"),
+            "attribution": c.get("attribution"),
         })
     inten = res.get("intensity") or {}
     pue = _num(res.get("pue")) or _num(run.get("pue")) or 1.0
