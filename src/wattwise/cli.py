@@ -40,8 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    try:
+        text = json.dumps(obj, default=str, allow_nan=False)
+    except ValueError:  # NaN/inf is not JSON: an unknown number is null, never 'NaN' or 'Infinity'
+        text = json.dumps(_finite(obj), default=str, allow_nan=False)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def _finite(o):
+    if isinstance(o, float):
+        return o if o == o and o not in (float("inf"), float("-inf")) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
 
 
 def err(msg: str) -> None:

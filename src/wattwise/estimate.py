@@ -54,9 +54,9 @@ def parse_intensity(value: float | str) -> float:
         g = float(m.group(1)) * _MASS_G[(m.group(2) or "g").lower()]
         if (m.group(3) or "kwh").lower() == "mwh":
             g /= 1000.0
-    if g != g or not (0 <= g < 5000):
-        raise UsageError(f"intensity {g:g} gCO2e/kWh is out of range; use 0-5000 gCO2e/kWh (e.g. --intensity 56)")
-    return g
+    from .series import check_value
+
+    return check_value(g, "--intensity")  # the one plausibility rule every intensity input follows
 
 
 def parse_hours(value: float | str | None, what: str = "hours", *, allow_zero: bool = False) -> float:

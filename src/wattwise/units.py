@@ -53,11 +53,14 @@ def format_duration(seconds: float | None) -> str:
     m, s = divmod(int(round(seconds)), 60)
     h, m = divmod(m, 60)
     d, h = divmod(h, 24)
+    # zero parts are left out: "3 h", "2 h 5 min", not "3 h 0 min 0 s"
     if d:
-        return f"{d} d {h} h {m} min"
-    if h:
-        return f"{h} h {m} min {s} s"
-    return f"{m} min {s} s"
+        parts = [(d, "d"), (h, "h"), (m, "min")]
+    elif h:
+        parts = [(h, "h"), (m, "min"), (s, "s")]
+    else:
+        parts = [(m, "min"), (s, "s")]
+    return " ".join(f"{v} {u}" for v, u in parts if v) or "0 s"
 
 
 def format_energy_j(j: float | None) -> str:

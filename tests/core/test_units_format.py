@@ -15,3 +15,24 @@ def test_mass(g, text):
 @pytest.mark.parametrize("j, text", [(0.0, "0.00 J"), (0.5, "500 mJ"), (2.04e-5, "20.4 µJ"), (3.0, "3.00 J"), (None, "unknown")])
 def test_energy(j, text):
     assert format_energy_j(j) == text
+
+
+def test_durations_leave_out_zero_parts():
+    from wattwise.units import format_duration
+
+    assert format_duration(3 * 3600) == "3 h"
+    assert format_duration(2 * 3600 + 300) == "2 h 5 min"
+    assert format_duration(86400 + 60) == "1 d 1 min"
+    assert format_duration(61) == "1 min 1 s"
+    assert format_duration(12.34) == "12.3 s"
+
+
+def test_json_never_carries_nan_or_infinity(capsys):
+    import json
+
+    from wattwise.cli import emit_json
+
+    emit_json({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": -float("inf"), "e": 2.5}})
+    line = capsys.readouterr().out.strip()
+    assert json.loads(line) == {"a": None, "b": [1.0, None], "c": {"d": None, "e": 2.5}}
+    assert "NaN" not in line and "Infinity" not in line

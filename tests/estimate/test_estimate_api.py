@@ -188,7 +188,7 @@ def test_parse_intensity_units(text, g):
     (dict(gpu="A100", hours=1, utilization=0), "--idle-hours"),
     (dict(gpu="A100", hours=1, utilization=-0.2), "outside"),
     (dict(gpu="A100", hours=1, pue=0.9), "PUE 0.9 is out of range"),
-    (dict(gpu="A100", hours=1, intensity=6000), "out of range"),
+    (dict(gpu="A100", hours=1, intensity=6000), "above the plausible maximum"),
     (dict(gpu="A100", hours=1, intensity="lots"), "invalid intensity"),
     (dict(gpu="A100", hours=1, ram_gb=-4), "--ram-gb"),
     (dict(gpu="A100", cpu="Xeon Gold 6148", hours=1, power_w=300), "single --gpu/--cpu entry"),

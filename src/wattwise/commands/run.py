@@ -9,6 +9,7 @@ import signal
 import sys
 
 from ..errors import UsageError
+from ..series import MAX_G_PER_KWH
 from ._common import add_basis, add_json, add_store, duration, positive_float
 
 EPILOG = """examples:
@@ -38,7 +39,7 @@ def register(sub) -> None:
     add_store(p)
     p.add_argument("--no-store", action="store_true", help="do not store the run")
     p.add_argument("--pue", type=positive_float("PUE", 1.0, 3.0, lo_inclusive=True), help="power usage effectiveness (default 1.0, or the cloud provider's)")
-    p.add_argument("--intensity", type=positive_float("intensity", 0.0, 5000, lo_inclusive=True), metavar="G_PER_KWH",
+    p.add_argument("--intensity", type=positive_float("intensity", 0.0, MAX_G_PER_KWH, lo_inclusive=True), metavar="G_PER_KWH",
                    help="use this grid intensity (gCO2e/kWh) instead of the region's")
     p.add_argument("--intensity-file", metavar="FILE",
                    help="intensity time series (CSV/JSON with datetime,g_per_kwh) for hour-by-hour emissions")

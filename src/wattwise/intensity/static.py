@@ -60,8 +60,9 @@ def static_intensity(region: str | None, *, region_from: str | None = None, basi
 
 def user_intensity(g_per_kwh: float, region: str | None = None, basis: str | None = None) -> Intensity:
     """A value the user typed; its basis is what they say it is (None: not stated)."""
-    if not (0 <= g_per_kwh < 5000):
-        raise UsageError(f"intensity {g_per_kwh} gCO2e/kWh is out of range; use 0-5000 (e.g. --intensity 56)")
+    from ..series import check_value
+
+    check_value(float(g_per_kwh), "--intensity")
     return Intensity(zone=region or "user", g_per_kwh=float(g_per_kwh), source="user-supplied value",
                      signal="average", method="user", region_from="--intensity",
                      basis=None if basis is None else regions.check_basis(basis))

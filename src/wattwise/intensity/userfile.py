@@ -75,8 +75,13 @@ class FixedValue:
     def __init__(self, g_per_kwh: float, *, clock=None):
         import time
 
-        if not (0 <= float(g_per_kwh) < 5000):
-            raise ProviderError(f"intensity {g_per_kwh} gCO2e/kWh is out of range (0-5000)")
+        from ..errors import UsageError
+        from ..series import check_value
+
+        try:
+            check_value(float(g_per_kwh), "fixed intensity")
+        except UsageError as e:
+            raise ProviderError(str(e)) from None
         self.g = float(g_per_kwh)
         self.clock = clock or time.time
 
